@@ -1,0 +1,1 @@
+"""agentpath: graph_model."""

@@ -1,0 +1,1 @@
+"""agentpath: queries."""
