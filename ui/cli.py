@@ -239,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[Any], None]]:
     """Verbs that live with their own layer (collect, scan, ...), registered if present."""
     found = []
-    for module, attr in (("ingest.collect.cli", "add_parser"), ("ui.cli_more", "register")):
+    for module, attr in (("ingest.collect.cli", "add_parser"), ("ui.cli_agents", "register"),
+                         ("ui.cli_reports", "register")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ImportError:

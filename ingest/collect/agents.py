@@ -1,5 +1,4 @@
-"""Agent platforms in one region: Bedrock Agents, Bedrock AgentCore runtimes and workload identities,
-Lambda.
+"""Agent platforms in one region: Bedrock Agents, AgentCore runtimes and workload identities, Lambda.
 
 Why: an AI agent acts with an IAM identity that its platform names (`agentResourceRoleArn` of a Bedrock
 agent, `roleArn` and `workloadIdentityDetails` of an AgentCore runtime, `Role` of a Lambda function) and may
@@ -41,8 +40,8 @@ def empty_agent_resources() -> dict[str, list[dict[str, Any]]]:
 def collect_bedrock_agents(api: Api, client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(GetAgent items, ListAgentCollaborators items). Raises CollectError when agents cannot be listed.
 
-    Collaborators are read for the DRAFT version (what the test alias runs) and for the latest numbered version
-    when there is one (what aliases usually point at); the same collaborator is kept once per agent version.
+    Collaborators are read for the DRAFT version (what the test alias runs) and for the latest numbered
+    version when there is one (what aliases usually point at); a collaborator is kept once per agent version.
     """
     agents: list[dict[str, Any]] = []
     collaborators: list[dict[str, Any]] = []
@@ -77,9 +76,9 @@ def collect_bedrock_agents(api: Api, client: Any) -> tuple[list[dict[str, Any]],
 
 
 def collect_agentcore(api: Api, client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(GetAgentRuntime items, ListWorkloadIdentities items). Raises CollectError when runtimes cannot be listed.
+    """(GetAgentRuntime items, ListWorkloadIdentities items). Raises CollectError if runtimes cannot be listed.
 
-    Workload identities are listed separately, so a failure there is a gap and the runtimes are still returned.
+    Workload identities are listed separately: a failure there is a gap and the runtimes are still returned.
     """
     runtimes: list[dict[str, Any]] = []
     for page in api.pages(client, "ListAgentRuntimes"):
@@ -110,7 +109,8 @@ def collect_lambda_functions(api: Api, client: Any) -> list[dict[str, Any]]:
             if variables:
                 function["Environment"]["Variables"] = {k: REDACTED for k in variables}
             try:
-                function["Tags"] = api.call(client, "ListTags", Resource=function["FunctionArn"]).get("Tags", {})
+                tags = api.call(client, "ListTags", Resource=function["FunctionArn"])
+                function["Tags"] = tags.get("Tags", {})
             except CollectError as exc:
                 api.gap(exc)
                 function["Tags"] = {}
@@ -142,8 +142,8 @@ SERVICE_COLLECTORS: tuple[tuple[str, Callable[[Api, Any], dict[str, list[dict[st
 def collect_region(api: Api, clients: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Every agent platform of one region; `clients` maps a botocore service name to its client.
 
-    A service missing from `clients` is skipped (the user skipped it). A service that fails is a gap; the others
-    are still collected. One progress line per service says what was found and how many calls it took.
+    A service missing from `clients` is skipped (the user skipped it). A service that fails is a gap; the
+    others are still collected. One progress line per service says what was found and how many calls it took.
     """
     found = empty_agent_resources()
     for service, collect_service in SERVICE_COLLECTORS:
@@ -158,6 +158,7 @@ def collect_region(api: Api, clients: dict[str, Any]) -> dict[str, list[dict[str
             continue
         found.update(items)
         counts = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in items.items())
+        calls = api.recorder.total(api.account_id) - before
         api.progress(f"{api.account_id} {client.meta.region_name} {service}: {counts} "
-                     f"({api.recorder.total(api.account_id) - before} calls, {time.monotonic() - clock:.1f} s)")
+                     f"({calls} calls, {time.monotonic() - clock:.1f} s)")
     return found

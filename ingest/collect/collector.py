@@ -92,7 +92,7 @@ def role_account(role_arn: str) -> str:
     """Account ID of a role ARN; CollectorFatal when the text is not a role ARN."""
     match = _ROLE_ARN.match(role_arn)
     if not match:
-        raise CollectorFatal(f"--role-arn {role_arn!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+        raise CollectorFatal(f"--role-arn {role_arn!r} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     return match[2]
 
 
@@ -129,7 +129,7 @@ def collect(
     try:
         identity = caller_api.call(sts, "GetCallerIdentity")
     except CollectError as exc:
-        raise CollectorFatal(f"cannot identify the caller (check credentials / --profile): {exc.error}") from exc
+        raise CollectorFatal(f"cannot identify the caller (check credentials, --profile): {exc.error}") from exc
     base_account, partition = str(identity["Account"]), str(identity["Arn"]).split(":")[1]
     recorder.calls[base_account] = recorder.calls.pop("caller")
     caller_api.account_id = base_account
@@ -146,7 +146,7 @@ def collect(
             progress(f"{base_account} organizations: {org['id']}, {len(organization.accounts)} accounts, "
                      f"{len(org['policies'])} SCPs/RCPs")
     if options.org and organization is None:
-        progress("--org: the organization could not be read; collecting the caller's account and --role-arn only")
+        progress("--org: organization not readable; collecting the caller's account and --role-arn only")
 
     targets = _targets(options, organization, explicit, base_account, partition, progress)
     details: dict[str, Any] = {}
@@ -200,7 +200,8 @@ def _targets(
     remaining = dict(explicit)
     targets: list[_Target] = []
     if options.org and organization:
-        for account in sorted(organization.accounts, key=lambda a: (a.account_id != base_account, a.account_id)):
+        ordered = sorted(organization.accounts, key=lambda a: (a.account_id != base_account, a.account_id))
+        for account in ordered:
             if account.status != "ACTIVE":
                 progress(f"{account.account_id} skipped: status {account.status}")
                 continue
@@ -237,7 +238,8 @@ def _collect_account(
         api.gap(exc)
         gaad = None
     except GaadFormatError as exc:
-        api.gap(CollectError(account, "global", "iam", "GetAccountAuthorizationDetails", f"GaadFormatError: {exc}"))
+        error = f"GaadFormatError: {exc}"
+        api.gap(CollectError(account, "global", "iam", "GetAccountAuthorizationDetails", error))
         gaad = None
     if gaad is not None:
         details[account] = gaad
@@ -253,10 +255,11 @@ def _collect_account(
     except CollectError as exc:
         api.gap(exc)
     if gaad is not None:
+        calls = api.recorder.total(account) - calls_before
         api.progress(
             f"{account} iam: {len(gaad['UserDetailList'])} users, {len(gaad['GroupDetailList'])} groups, "
-            f"{len(gaad['RoleDetailList'])} roles, {len(gaad['Policies'])} managed policies, {found} identity "
-            f"providers ({api.recorder.total(account) - calls_before} calls, {time.monotonic() - clock:.1f} s)")
+            f"{len(gaad['RoleDetailList'])} roles, {len(gaad['Policies'])} managed policies, "
+            f"{found} identity providers ({calls} calls, {time.monotonic() - clock:.1f} s)")
     for region in regions:
         clients = {svc: factory.client(session, svc, region) for svc in AGENT_SERVICES if svc not in skip}
         for key, items in collect_region(api, clients).items():

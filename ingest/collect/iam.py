@@ -22,12 +22,13 @@ GAAD_PAGE_SIZE = 1000  # the API maximum: fewest calls on large accounts
 
 def collect_authorization_details(api: Api, iam: Any) -> dict[str, Any]:
     """All GAAD pages merged and normalised (see normalize.py). Raises CollectError."""
-    pages = list(api.pages(iam, "GetAccountAuthorizationDetails", page_size=GAAD_PAGE_SIZE, Filter=GAAD_FILTERS))
+    pages = list(api.pages(iam, "GetAccountAuthorizationDetails", page_size=GAAD_PAGE_SIZE,
+                           Filter=GAAD_FILTERS))
     return normalize_gaad(merge_gaad_pages(pages))
 
 
 def collect_instance_profiles(api: Api, iam: Any, gaad: dict[str, Any]) -> list[dict[str, Any]]:
-    """Fold instance profiles into their roles' `InstanceProfileList` (as AWS does); return the role-less ones."""
+    """Fold instance profiles into their roles' `InstanceProfileList` (as AWS does); return role-less ones."""
     roles = {role["Arn"]: role for role in gaad["RoleDetailList"]}
     orphans: list[dict[str, Any]] = []
     for page in api.pages(iam, "ListInstanceProfiles", page_size=1000):

@@ -57,7 +57,7 @@ class IamArn:
 
 
 def parse_iam_arn(arn: str) -> IamArn:
-    """Split an IAM ARN into partition, account, resource type, path and name; ValueError when it is not one."""
+    """Split an IAM ARN into partition, account, resource type, path and name; ValueError if it is not one."""
     match = _ARN_RE.match(arn or "")
     if not match:
         raise ValueError(f"not an IAM ARN: {arn!r}")
@@ -72,8 +72,8 @@ def parse_iam_arn(arn: str) -> IamArn:
 def merge_gaad_pages(pages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Merge GAAD pages (`IsTruncated`/`Marker` responses, or per-filter calls) into one document.
 
-    Entries are keyed by `Arn`; a later page's entry replaces an earlier one with the same ARN, so re-reading a
-    page is harmless. The pagination keys are dropped: the result is a whole document.
+    Entries are keyed by `Arn`; a later page's entry replaces an earlier one with the same ARN, so re-reading
+    a page is harmless. The pagination keys are dropped: the result is a whole document.
     """
     merged: dict[str, dict[str, Any]] = {key: {} for key in GAAD_LISTS}
     extra: dict[str, Any] = {}
@@ -107,7 +107,7 @@ def normalize_gaad(doc: Mapping[str, Any]) -> dict[str, Any]:
         _principal(role, f"RoleDetailList[{index}]", "role", "RoleName", "RolePolicyList")
         _default_lists(role, "InstanceProfileList", "Tags")
         if "AssumeRolePolicyDocument" not in role or role["AssumeRolePolicyDocument"] in (None, ""):
-            raise GaadFormatError(f"{where}: missing 'AssumeRolePolicyDocument' (a trust policy cannot be derived)")
+            raise GaadFormatError(f"{where}: missing 'AssumeRolePolicyDocument' (trust cannot be derived)")
         role["AssumeRolePolicyDocument"] = _document(role["AssumeRolePolicyDocument"], where,
                                                      "AssumeRolePolicyDocument")
     used = _used_policy_arns(out)
@@ -170,7 +170,7 @@ def _managed_policy(policy: dict[str, Any], where: str) -> IamArn:
         elif len(versions) == 1:
             default_id = versions[0].get("VersionId") or "v1"
         else:
-            raise GaadFormatError(f"{where}: missing 'DefaultVersionId' and no single version is flagged default")
+            raise GaadFormatError(f"{where}: missing 'DefaultVersionId' and no single version is the default")
         policy["DefaultVersionId"] = default_id
     for index, version in enumerate(versions):
         if not version.get("VersionId"):

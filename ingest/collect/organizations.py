@@ -37,9 +37,9 @@ class Organization:
 
 
 def collect_organization(api: Api, org: Any) -> Organization | None:
-    """Read the organization; None when the caller is in none. Raises CollectError when the tree is unreadable.
+    """Read the organization; None when the caller is in none. Raises CollectError if the tree is unreadable.
 
-    A policy type that cannot be listed is recorded as a gap and the rest of the organization is still returned.
+    A policy type that cannot be listed is recorded as a gap; the rest of the organization is still returned.
     """
     try:
         described = api.call(org, "DescribeOrganization")["Organization"]

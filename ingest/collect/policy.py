@@ -54,7 +54,8 @@ ASSUME_ROLE = "sts:AssumeRole"
 def collector_policy(member_role_name: str = DEFAULT_MEMBER_ROLE_NAME) -> dict[str, Any]:
     """The policy document; `member_role_name` is the role `--org` assumes in each member account."""
     statements: list[dict[str, Any]] = [
-        {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"} for sid, actions in READ_ACTIONS.items()
+        {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"}
+        for sid, actions in READ_ACTIONS.items()
     ]
     statements.append({
         "Sid": "AssumeMemberReadOnlyRole",
@@ -72,12 +73,12 @@ def policy_json(member_role_name: str = DEFAULT_MEMBER_ROLE_NAME) -> str:
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
     """IAM action matching: case-insensitive, `*` any run of characters, `?` one character."""
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z",
-                      re.IGNORECASE)
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(regex + r"\Z", re.IGNORECASE)
 
 
 def allows_action(policy: dict[str, Any], action: str) -> bool:
-    """Whether an Allow statement of `policy` names `action` (IAM wildcard semantics, no Deny in this policy)."""
+    """Whether an Allow statement of `policy` names `action` (IAM wildcard semantics; this policy has no Deny)."""
     for statement in policy.get("Statement", []):
         if statement.get("Effect") != "Allow":
             continue
@@ -89,6 +90,6 @@ def allows_action(policy: dict[str, Any], action: str) -> bool:
 
 
 def is_read_only(action: str) -> bool:
-    """Get/List/Describe calls only; sts:AssumeRole is the one exception (it changes nothing in the account)."""
+    """Get/List/Describe calls only; sts:AssumeRole is the one exception (it changes nothing in an account)."""
     _, _, operation = action.partition(":")
     return action == ASSUME_ROLE or operation.startswith(READ_ONLY_PREFIXES)

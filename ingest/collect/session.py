@@ -24,7 +24,7 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 
 def assumed_session(credentials: dict[str, Any], region: str | None) -> boto3.session.Session:
-    """A session from sts:AssumeRole credentials (valid one hour; one account is collected well within that)."""
+    """A session from sts:AssumeRole credentials (valid one hour; an account is collected well within that)."""
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
