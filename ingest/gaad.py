@@ -61,6 +61,8 @@ def normalize_gaad(doc: Any, source: str, where: str = "") -> dict[str, Any]:
                                "GroupList", "PolicyVersionList", "InstanceProfileList", "Tags"):
                 if list_field in entry and entry[list_field] is None:
                     entry[list_field] = []
+                if list_field in entry and isinstance(entry[list_field], dict):
+                    entry[list_field] = [entry[list_field]]  # seen in AWS's own documented example output
                 if list_field in entry and not isinstance(entry[list_field], list):
                     raise IngestError(source, f"{path}.{list_field}", "expected a list")
             fixed.append(entry)
