@@ -72,14 +72,14 @@ def load_view(store: GraphStore) -> GraphView:
     return GraphView(edges, principals, owners, agents)
 
 
-def path_report(view: GraphView, source: str, to: str = "admin", options: PathOptions | None = None
-                ) -> dict[str, Any]:
+def path_report(view: GraphView, source: str, to: str = "admin", options: PathOptions | None = None,
+                *, index: dict[str, list[Any]] | None = None, admins: set[str] | None = None) -> dict[str, Any]:
     """The `paths --from` JSON contract."""
     options = options or PathOptions()
     if source not in view.principals and source not in view.agents:
         raise UnknownSource(f"{source}: not a principal ARN or agent id in the store")
-    by_source = index_edges(view.edges, options)
-    admins = view.admin_set(options.include_conditional)
+    by_source = index if index is not None else index_edges(view.edges, options)
+    admins = admins if admins is not None else view.admin_set(options.include_conditional)
     found = shortest_paths(source, by_source, admins, options.max_hops, to=None if to == "admin" else to)
     source_is_admin = source in admins
     return {
@@ -93,12 +93,35 @@ def path_report(view: GraphView, source: str, to: str = "admin", options: PathOp
     }
 
 
+def _can_reach_admin(index: dict[str, list[Any]], admins: set[str]) -> set[str]:
+    """Every node with some path to admin: one reverse walk instead of a search per principal."""
+    reverse: dict[str, list[str]] = {}
+    seeds = set(admins)
+    for src, edges in index.items():
+        for e in edges:
+            reverse.setdefault(e["target"], []).append(src)
+            if e.get("grants_admin"):
+                seeds.add(src)
+    seen = set(seeds)
+    stack = list(seeds)
+    while stack:
+        node = stack.pop()
+        for src in reverse.get(node, []):
+            if src not in seen:
+                seen.add(src)
+                stack.append(src)
+    return seen
+
+
 def all_paths_to_admin(view: GraphView, options: PathOptions | None = None) -> list[dict[str, Any]]:
     """Every principal (and agent) that reaches admin, each with its shortest path."""
     options = options or PathOptions()
+    index = index_edges(view.edges, options)
+    admins = view.admin_set(options.include_conditional)
+    candidates = _can_reach_admin(index, admins)
     out = []
-    for source in sorted(set(view.principals) | set(view.agents)):
-        report = path_report(view, source, "admin", options)
+    for source in sorted((set(view.principals) | set(view.agents)) & candidates):
+        report = path_report(view, source, "admin", options, index=index, admins=admins)
         if report["reaches_admin"]:
             report["paths"] = report["paths"][:1]
             out.append(report)
