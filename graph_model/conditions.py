@@ -258,7 +258,7 @@ def _compile_segments(segments: tuple[Segment, ...]) -> Callable[[str], bool]:
     if len(chunks) == 1:
         regex = "".join(chunks[0])
     else:
-        middle = "".join(f"(?:.*?{''.join(chunk)})" for chunk in chunks[1:-1])
+        middle = "".join(f"(?>.*?{''.join(chunk)})" for chunk in chunks[1:-1])
         regex = "".join(chunks[0]) + middle + ".*" + "".join(chunks[-1])
     if regex == ".*":
         return _always_true

@@ -1,18 +1,24 @@
 """Turn a snapshot into escalation edges: who can assume, pass, create or modify what.
 
 Each edge names its technique and the statements that allow each action, so an analyst can check every step
-against the policy text. The loops prefilter on "could any Allow statement match this action at all", which
-keeps large accounts fast without changing any answer.
+against the policy text. Techniques are data (graph_model/techniques); this module interprets their binding
+kinds generically and never special-cases a technique id.
+
+Performance: the loops prefilter on "could any Allow statement match this action at all" (`may_allow`), which
+keeps large accounts fast without changing any answer, and memoise every evaluator call, because many
+techniques ask the same question (PassRole of one role to one service, CreateFunction on the same new ARN).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph_model.conditions import Tri
+from graph_model.conditions import Tri, glob_match
 from graph_model.evaluation import (
     ADMIN_PROBE_ACTION,
     TRUE,
@@ -23,12 +29,16 @@ from graph_model.evaluation import (
     admin_decision,
     allow_outcome,
 )
-from graph_model.policy import StatementRef
+from graph_model.policy import PolicyDocument, Statement, StatementRef
 from graph_model.snapshot import Principal, Snapshot
-from graph_model.techniques.loader import RequiredAction, Technique, catalogue
+from graph_model.techniques.loader import RequiredAction, ResourceKind, Technique, catalogue, resource_kinds
 
 REGION = "us-east-1"
 ASSUME_TECHNIQUE = "sts-001"
+PROBE_NAME = "agentpath-existing"  # stands for "some existing resource of this kind" in ARN templates
+PROBE_ID = "agentpath0id"
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
 @dataclass
@@ -62,14 +72,61 @@ class Derived:
         return bool(d and d.allowed and (include_conditional or not d.conditional))
 
 
+@dataclass
+class _Found:
+    """One way the technique's actions are all allowed: the decisions, the resource used, and whether it rests
+    on a resource the snapshot does not list."""
+
+    decisions: list[Decision]
+    via: str | None = None
+    potential: bool = False
+    extra_actions: tuple[str, ...] = ()
+
+
+class _WhatIf(Evaluator):
+    """The snapshot as it would be after the caller changes its own IAM state: joined a group, or removed its
+    permissions boundary. Techniques such as AddUserToGroup or DeleteUserPermissionsBoundary do not escalate
+    by themselves; they enable the caller's other permissions, so the engine asks the same questions again in
+    this hypothetical state instead of coding each combination."""
+
+    def __init__(self, snapshot: Snapshot, base: Evaluator) -> None:
+        super().__init__(snapshot)
+        self.base = base
+        self.subject: str | None = None
+        self.extra_groups: tuple[Principal, ...] = ()
+        self.unbounded = False
+
+    def identity_statements(self, principal: Principal) -> tuple[Statement, ...]:
+        stmts = self.base.identity_statements(principal)
+        if principal.arn != self.subject or not self.extra_groups:
+            return stmts
+        return stmts + tuple(s for g in self.extra_groups for s in self.base.identity_statements(g))
+
+    def boundary_document(self, principal: Principal) -> PolicyDocument | None:
+        if principal.arn == self.subject and self.unbounded:
+            return None
+        return self.base.boundary_document(principal)
+
+
 class _Deriver:
-    def __init__(self, snapshot: Snapshot, techniques: Iterable[Technique]) -> None:
+    def __init__(self, snapshot: Snapshot, techniques: Iterable[Technique],
+                 kinds: Mapping[str, ResourceKind] | None = None) -> None:
         self.snap = snapshot
-        self.ev = Evaluator(snapshot)
+        self.base_ev = Evaluator(snapshot)
+        self.ev: Evaluator = self.base_ev
+        self._whatif: _WhatIf | None = None
+        self._state = ""  # memo namespace: "" for the real snapshot, else the hypothetical state
         self.techniques = list(techniques)
+        self.kinds = dict(kinds if kinds is not None else resource_kinds())
+        self.assume_technique = next((t.id for t in self.techniques if t.yields == "trusted-role"),
+                                     ASSUME_TECHNIQUE)
         self.actors = [p for p in snapshot.principals.values() if p.kind in ("user", "role") and not p.service_linked]
         self.callers = {p.arn: self.ev.caller(p.arn) for p in self.actors}
-        self._may: dict[tuple[str, str], bool] = {}
+        self._may: dict[tuple[str, str, str], bool] = {}
+        self._checks: dict[tuple[Any, ...], Decision] = {}
+        self._service_trust: dict[tuple[str, str], Decision] = {}
+        self._role_allows: dict[tuple[str, tuple[str, ...]], list[Decision] | None] = {}
+        self._listed_cache: dict[str, list[tuple[str, str]]] = {}
         self.roles_trusting: dict[str, list[Principal]] = defaultdict(list)
         for role in snapshot.roles():
             if role.service_linked or role.trust_policy is None:
@@ -79,15 +136,28 @@ class _Deriver:
                     for service in stmt.principals.get("Service", ()):
                         if role not in self.roles_trusting[service]:
                             self.roles_trusting[service].append(role)
+        self.role_by_instance_profile = {ip: r for r in snapshot.roles() for ip in r.instance_profile_arns}
 
+    # --- evaluator access (memoised, hypothetical-state aware) ---------------------------------------------
     def may_allow(self, p: Principal, action: str) -> bool:
         """Could any identity Allow statement match the action? Cheap, and never wrong in the "no" case."""
-        key = (p.arn, action)
+        key = (self._state, p.arn, action)
         hit = self._may.get(key)
         if hit is None:
             hit = any(s.is_allow and _match_actions(s, action) for s in self.ev.identity_statements(p))
             self._may[key] = hit
         return hit
+
+    def authorize(self, caller: Caller, action: str, resource: str, context: Mapping[str, str]) -> Decision:
+        key = (self._state, caller.arn, action, resource, tuple(sorted(context.items())))
+        d = self._checks.get(key)
+        if d is None:
+            d = self.ev.authorize(caller, action, resource, dict(context), open_world=True)
+            self._checks[key] = d
+        return d
+
+    def check(self, caller: Caller, ra: RequiredAction, resource: str, extra: dict[str, str] | None = None) -> Decision:
+        return self.authorize(caller, ra.action, resource, {**ra.context, **(extra or {})})
 
     def boundary_permits_admin(self, p: Principal) -> bool:
         doc = self.ev.boundary_document(p)
@@ -96,9 +166,26 @@ class _Deriver:
         ctx = self.ev.context_for(self.callers.get(p.arn) or self.ev.caller(p.arn), {}, True)
         return allow_outcome(doc.statements, ADMIN_PROBE_ACTION, "*", ctx).tri is Tri.TRUE
 
-    def check(self, caller: Caller, ra: RequiredAction, resource: str, extra: dict[str, str] | None = None) -> Decision:
-        context = {**ra.context, **(extra or {})}
-        return self.ev.authorize(caller, ra.action, resource, context, open_world=True)
+    @contextmanager
+    def what_if(self, p: Principal, *, join: tuple[Principal, ...] = (), unbounded: bool = False) -> Iterator[None]:
+        """Evaluate as if `p` had joined `join` and/or lost its boundary; restores the real snapshot after."""
+        if self._whatif is None:
+            self._whatif = _WhatIf(self.snap, self.base_ev)
+        w = self._whatif
+        saved = (self.ev, self._state, w.subject, w.extra_groups, w.unbounded)
+        w.subject, w.extra_groups, w.unbounded = p.arn, join, unbounded
+        self.ev = w
+        self._state = f"{p.arn}|{','.join(g.arn for g in join)}|{int(unbounded)}"
+        try:
+            yield
+        finally:
+            self.ev, self._state, w.subject, w.extra_groups, w.unbounded = saved
+
+    def _groups_of(self, p: Principal) -> list[Principal]:
+        groups = self.snap.groups_of(p) if p.kind == "user" else []
+        if self.ev is self._whatif and self._whatif.subject == p.arn:
+            groups = groups + [g for g in self._whatif.extra_groups if g not in groups]
+        return groups
 
     # --- role assumption --------------------------------------------------------------------------------
     def assume_edges(self) -> list[EscalationEdge]:
@@ -137,9 +224,9 @@ class _Deriver:
                 d = self.ev.authorize(self.callers.get(arn) or self.ev.caller(arn), "sts:AssumeRole", role.arn,
                                       open_world=True)
                 if d.allowed:
-                    edges.append(EscalationEdge(arn, role.arn, "CAN_ASSUME", ASSUME_TECHNIQUE, "principal-access",
-                                                ["sts:AssumeRole"], d.statements, d.conditional, d.conditions,
-                                                checks=d.checks))
+                    edges.append(EscalationEdge(arn, role.arn, "CAN_ASSUME", self.assume_technique,
+                                                "principal-access", ["sts:AssumeRole"], d.statements, d.conditional,
+                                                d.conditions, checks=d.checks))
         return edges
 
     def trust_entry_edges(self) -> list[EscalationEdge]:
@@ -154,19 +241,27 @@ class _Deriver:
                 for service in stmt.principals.get("Service", ()):
                     d = self.ev.authorize(self.ev.caller(service), "sts:AssumeRole", role.arn, open_world=True)
                     if d.allowed:
-                        edges.append(EscalationEdge(service, role.arn, "CAN_ASSUME", ASSUME_TECHNIQUE,
+                        edges.append(EscalationEdge(service, role.arn, "CAN_ASSUME", self.assume_technique,
                                                     "principal-access", ["sts:AssumeRole"], d.statements,
                                                     d.conditional, d.conditions))
                 for provider in stmt.principals.get("Federated", ()):
                     action = "sts:AssumeRoleWithSAML" if "saml-provider" in provider else "sts:AssumeRoleWithWebIdentity"
                     d = self.ev.authorize(self.ev.caller(provider), action, role.arn, open_world=True)
                     if d.allowed:
-                        edges.append(EscalationEdge(provider, role.arn, "CAN_ASSUME", ASSUME_TECHNIQUE,
+                        edges.append(EscalationEdge(provider, role.arn, "CAN_ASSUME", self.assume_technique,
                                                     "principal-access", [action], d.statements, d.conditional,
                                                     d.conditions))
         return list({e.key: e for e in edges}.values())
 
     # --- catalogue techniques -----------------------------------------------------------------------------
+    def applicable(self, t: Technique, p: Principal) -> bool:
+        """The cheap gate before any evaluator call: principal type, and some Allow names every action."""
+        if t.yields == "trusted-role" or p.kind not in t.principal_types:
+            return False
+        if t.lifts_boundary and not p.boundary_arn:
+            return False  # nothing to lift
+        return all(self.may_allow(p, ra.action) for ra in t.actions)
+
     def technique_edges(self, admins: set[str]) -> list[EscalationEdge]:
         edges: list[EscalationEdge] = []
         for p in self.actors:
@@ -174,45 +269,9 @@ class _Deriver:
                 continue  # an administrator gains nothing by escalating; its edges would only add noise
             caller = self.callers[p.arn]
             for t in self.techniques:
-                if p.kind not in t.principal_types:
-                    continue
-                if not all(self.may_allow(p, ra.action) for ra in t.actions):
-                    continue
-                edges.extend(self._apply(t, p, caller))
+                if self.applicable(t, p):
+                    edges.extend(self._apply(t, p, caller))
         return edges
-
-    def _all_allowed(
-        self, t: Technique, caller: Caller, resources: dict[str, str], extra: dict[str, str] | None = None
-    ) -> list[Decision] | None:
-        decisions = []
-        for ra in t.actions:
-            resource = resources.get(ra.applies_to)
-            if resource is None:
-                return None
-            d = self.check(caller, ra, resource, extra if ra.applies_to == "passed-role" else None)
-            if not d.allowed:
-                return None
-            decisions.append(d)
-        return decisions
-
-    def _edge(self, t: Technique, source: str, target: str, decisions: list[Decision], *, grants_admin: bool,
-              potential: bool = False, via: str | None = None) -> EscalationEdge:
-        statements = list(dict.fromkeys(s for d in decisions for s in d.statements))
-        conditions = [c for d in decisions for c in d.conditions]
-        checks = list(dict.fromkeys(c for d in decisions for c in d.checks))
-        return EscalationEdge(source, target, "CAN_ESCALATE_TO", t.id, t.category, [a.action for a in t.actions],
-                              statements, any(d.conditional for d in decisions), conditions, potential,
-                              grants_admin, checks, via)
-
-    def _templated(self, ra_resource: str | None, account: str) -> str:
-        return (ra_resource or "*").replace("{account}", account).replace("{region}", REGION)
-
-    def _base_resources(self, t: Technique, p: Principal) -> dict[str, str]:
-        res: dict[str, str] = {"self": p.arn}
-        for ra in t.actions:
-            if ra.applies_to in ("new", "existing"):
-                res[ra.applies_to] = self._templated(ra.resource, p.account_id)
-        return res
 
     def _apply(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         if t.yields == "self":
@@ -225,50 +284,174 @@ class _Deriver:
             return self._apply_existing(t, p, caller)
         return []
 
+    def _all_allowed(
+        self, t: Technique, caller: Caller, resources: Mapping[str, str], extra: dict[str, str] | None = None,
+        skip: tuple[str, ...] = (),
+    ) -> list[Decision] | None:
+        """Every action of the technique (but those bound to `skip`) allowed on its bound resource."""
+        decisions = []
+        for ra in t.actions:
+            if ra.applies_to in skip:
+                continue
+            resource = resources.get(ra.applies_to)
+            if resource is None:
+                return None
+            if ra.resource and ra.applies_to in ("new", "any"):
+                resource = self._templated(ra.resource, caller.account_id or "")
+            d = self.check(caller, ra, resource, extra if ra.applies_to == "passed-role" else None)
+            if not d.allowed:
+                return None
+            decisions.append(d)
+        return decisions
+
+    def _edge(self, t: Technique, source: str, target: str, decisions: list[Decision], *, grants_admin: bool,
+              potential: bool = False, via: str | None = None, extra_actions: tuple[str, ...] = ()
+              ) -> EscalationEdge:
+        statements = list(dict.fromkeys(s for d in decisions for s in d.statements))
+        conditions = [c for d in decisions for c in d.conditions]
+        checks = list(dict.fromkeys(c for d in decisions for c in d.checks))
+        actions = list(dict.fromkeys([a.action for a in t.actions] + list(extra_actions)))
+        return EscalationEdge(source, target, "CAN_ESCALATE_TO", t.id, t.category, actions,
+                              statements, any(d.conditional for d in decisions), conditions, potential,
+                              grants_admin, checks, via)
+
+    def _templated(self, template: str | None, account: str, *, item: Mapping[str, Any] | None = None,
+                   family: bool = False) -> str:
+        """Fill {account}, {region}, {name}, {id} and, for a listed item, {Field.Path} from the item. With
+        `family`, region, name and id become `*`: the pattern every resource of the kind matches."""
+        def fill(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key == "account":
+                return account
+            if family and key in ("region", "name", "id"):
+                return "*"
+            if key == "region":
+                return REGION
+            if key == "name":
+                return PROBE_NAME
+            if key == "id" and item is None:
+                return PROBE_ID
+            value = _dig(item or {}, key)
+            return str(value) if value is not None else m.group(0)
+        return _PLACEHOLDER.sub(fill, template or "*")
+
+    def _base_resources(self, t: Technique, p: Principal) -> dict[str, str]:
+        res: dict[str, str] = {"self": p.arn, "any": "*"}
+        for ra in t.actions:
+            if ra.applies_to in ("new", "any") and ra.resource:
+                res.setdefault(ra.applies_to, self._templated(ra.resource, p.account_id))
+        return res
+
+    # --- yields: self -------------------------------------------------------------------------------------
     def _own_customer_policies(self, p: Principal) -> list[str]:
-        holders = [p] + (self.snap.groups_of(p) if p.kind == "user" else [])
+        holders = [p] + self._groups_of(p)
         arns = [a for h in holders for a in h.managed_policy_arns]
         return [a for a in dict.fromkeys(arns) if a in self.snap.policies and not self.snap.policies[a].aws_managed]
 
-    def _group_is_admin(self, group: Principal) -> bool:
-        stmts = self.ev.identity_statements(group)
-        ctx = self.ev.context_for(self.ev.caller(group.arn), {}, True)
-        return allow_outcome(stmts, ADMIN_PROBE_ACTION, "*", ctx).tri is Tri.TRUE
-
-    def _has_dormant_admin_version(self, policy_arn: str) -> bool:
+    def _dormant_admin_version(self, policy_arn: str) -> Tri:
+        """TRUE: a listed non-default version allows everything. UNKNOWN: the snapshot lists no other version,
+        so one may exist that it does not show (exports often keep the default only). FALSE: the other
+        versions are listed and none allows everything."""
         pol = self.snap.policies[policy_arn]
-        for vid, doc in pol.versions.items():
-            if vid == pol.default_version_id:
-                continue
-            ctx = self.ev.context_for(self.ev.caller(policy_arn), {}, True)
+        others = [doc for vid, doc in pol.versions.items() if vid != pol.default_version_id]
+        if not others:
+            return Tri.UNKNOWN
+        ctx = self.ev.context_for(self.ev.caller(policy_arn), {}, True)
+        for doc in others:
             if allow_outcome(doc.statements, ADMIN_PROBE_ACTION, "*", ctx).tri is Tri.TRUE:
-                return True
-        return False
+                return Tri.TRUE
+        return Tri.FALSE
 
-    def _apply_self(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
-        if not self.boundary_permits_admin(p):
-            return []  # anything it writes into its own policies is still capped by its boundary
+    def _self_options(self, t: Technique, p: Principal) -> list[tuple[dict[str, str], str | None, bool]]:
+        """(resources, via, potential) for each resource a self technique could act on."""
         base = self._base_resources(t, p)
         bindings = {ra.applies_to for ra in t.actions}
-        options: list[tuple[dict[str, str], str | None]] = [(base, None)]
         if "self-group" in bindings:
-            options = [({**base, "self-group": g.arn}, g.arn) for g in self.snap.groups_of(p)]
-        elif "self-policy" in bindings:
-            policies = self._own_customer_policies(p)
-            if t.prerequisite == "dormant-admin-version":
-                policies = [a for a in policies if self._has_dormant_admin_version(a)]
-            options = [({**base, "self-policy": a}, a) for a in policies]
-        elif "any-group" in bindings:
-            groups = [g for g in self.snap.principals.values() if g.kind == "group" and g.account_id == p.account_id]
-            if t.prerequisite == "admin-group":
-                groups = [g for g in groups if self._group_is_admin(g)]
-            options = [({**base, "any-group": g.arn}, g.arn) for g in groups]
-        for resources, via in options:
+            return [({**base, "self-group": g.arn}, g.arn, False) for g in self._groups_of(p)]
+        if "self-policy" in bindings:
+            out = []
+            for a in self._own_customer_policies(p):
+                if t.prerequisite == "dormant-admin-version":
+                    dormant = self._dormant_admin_version(a)
+                    if dormant is Tri.FALSE:
+                        continue
+                    out.append(({**base, "self-policy": a}, a, dormant is Tri.UNKNOWN))
+                else:
+                    out.append(({**base, "self-policy": a}, a, False))
+            return sorted(out, key=lambda o: o[2])  # certain before potential
+        return [(base, None, False)]
+
+    def _apply_self(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
+        if t.lifts_boundary:
+            return self._apply_lift_boundary(t, p, caller)
+        if t.prerequisite == "escalating-group":
+            return self._apply_join_group(t, p, caller)
+        if not self.boundary_permits_admin(p):
+            return []  # anything it writes into its own policies is still capped by its boundary
+        for resources, via, potential in self._self_options(t, p):
             decisions = self._all_allowed(t, caller, resources)
             if decisions is not None:
-                return [self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via)]
+                return [self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via, potential=potential)]
         return []
 
+    def _self_escalation(self, p: Principal, caller: Caller) -> _Found | None:
+        """In the current (usually hypothetical) state: is `p` admin, or can it make itself admin with a plain
+        self technique of the catalogue? Techniques that change state themselves are not chained again."""
+        d = admin_decision(self.ev, caller)
+        if d.allowed:
+            return _Found([d], "administrator")
+        found: _Found | None = None
+        for t in self.techniques:
+            if t.yields != "self" or t.lifts_boundary or t.prerequisite == "escalating-group" or not t.grants_admin:
+                continue
+            if not self.applicable(t, p):
+                continue
+            for e in self._apply_self(t, p, caller):
+                candidate = _Found([Decision("Allow", e.conditional, e.statements, e.conditions, e.checks)],
+                                   t.id, e.potential, tuple(e.actions))
+                if not e.potential:
+                    return candidate
+                found = found or candidate
+        return found
+
+    def _chained_edge(self, t: Technique, p: Principal, first: list[Decision], then: _Found,
+                      via: str | None) -> EscalationEdge:
+        label = f"{via} then {then.via}" if via else f"then {then.via}"
+        return self._edge(t, p.arn, p.arn, first + then.decisions, grants_admin=True, potential=then.potential,
+                          via=label, extra_actions=then.extra_actions)
+
+    def _apply_lift_boundary(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
+        if self.boundary_permits_admin(p):
+            return []  # the boundary caps nothing that matters here; lifting it gains nothing
+        decisions = self._all_allowed(t, caller, self._base_resources(t, p))
+        if decisions is None:
+            return []  # evaluated under the real boundary: it must allow its own removal
+        with self.what_if(p, unbounded=True):
+            then = self._self_escalation(p, caller)
+        return [self._chained_edge(t, p, decisions, then, None)] if then else []
+
+    def _apply_join_group(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
+        joined = {g.arn for g in self.snap.groups_of(p)}
+        best: EscalationEdge | None = None
+        for g in self.snap.principals.values():
+            if g.kind != "group" or g.account_id != p.account_id or g.arn in joined:
+                continue
+            if not any(s.is_allow for s in self.base_ev.identity_statements(g)):
+                continue  # a group that allows nothing cannot help
+            decisions = self._all_allowed(t, caller, {**self._base_resources(t, p), "any-group": g.arn})
+            if decisions is None:
+                continue
+            with self.what_if(p, join=(g,)):
+                then = self._self_escalation(p, caller)
+            if then is None:
+                continue
+            edge = self._chained_edge(t, p, decisions, then, g.arn)
+            if not edge.potential:
+                return [edge]
+            best = best or edge
+        return [best] if best else []
+
+    # --- yields: another principal ------------------------------------------------------------------------
     def _apply_target(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         kind = "user" if t.yields == "target-user" else "role"
         edges = []
@@ -283,84 +466,165 @@ class _Deriver:
                 decisions = self._all_allowed(t, caller, resources)
                 if decisions is None:
                     continue
-                if any(ra.action.lower() == "sts:assumerole" for ra in t.actions):
-                    pass  # sts:AssumeRole was evaluated with the role's trust policy by the evaluator
                 grants = t.grants_admin and self.boundary_permits_admin(target)
                 edges.append(self._edge(t, p.arn, target.arn, decisions, grants_admin=grants, via=via))
                 break
         return edges
 
+    # --- roles a service runs as ----------------------------------------------------------------------------
+    def _role_qualifies(self, role: Principal, p: Principal, requires: tuple[str, ...]) -> bool:
+        if role.account_id != p.account_id or role.arn == p.arn:
+            return False  # PassRole only reaches roles of the caller's own account (EC51)
+        if "instance-profile" in requires and not role.instance_profile_arns:
+            return False  # EC2 runs a role only through an instance profile
+        return True
+
+    def _service_admits(self, service: str, role: Principal) -> Decision:
+        """May the service assume the role (its trust policy, Deny statements and conditions included)?"""
+        key = (service, role.arn)
+        d = self._service_trust.get(key)
+        if d is None:
+            d = self.base_ev.authorize(self.base_ev.caller(service), "sts:AssumeRole", role.arn,
+                                       {"aws:SourceAccount": role.account_id}, open_world=True)
+            self._service_trust[key] = d
+        return d
+
+    def _role_can(self, role: Principal, actions: tuple[str, ...]) -> list[Decision] | None:
+        """The yielded role's own permissions a technique relies on (e.g. the SSM agent registering)."""
+        if not actions:
+            return []
+        key = (role.arn, actions)
+        if key not in self._role_allows:
+            caller = self.callers.get(role.arn) or self.base_ev.caller(role.arn)
+            decisions = [self.base_ev.authorize(caller, action, "*", open_world=True) for action in actions]
+            self._role_allows[key] = decisions if all(d.allowed for d in decisions) else None
+        return self._role_allows[key]
+
+    def _roles_for(self, services: tuple[str, ...], p: Principal, requires: tuple[str, ...],
+                   must_allow: tuple[str, ...]) -> list[tuple[Principal, str, list[Decision]]]:
+        """(role, the service it trusts, supporting decisions) for roles a service could run as for `p`."""
+        out: list[tuple[Principal, str, list[Decision]]] = []
+        seen: set[str] = set()
+        for service in services:
+            for role in self.roles_trusting.get(service, []):
+                if role.arn in seen or not self._role_qualifies(role, p, requires):
+                    continue
+                trust = self._service_admits(service, role)
+                if not trust.allowed:
+                    continue
+                own = self._role_can(role, must_allow)
+                if own is None:
+                    continue
+                seen.add(role.arn)
+                out.append((role, service, [trust] + own))
+        return out
+
+    def _listed(self, kind: ResourceKind) -> list[tuple[str, str]]:
+        """(resource ARN, role ARN) for the resources of a kind the snapshot lists."""
+        cached = self._listed_cache.get(kind.kind)
+        if cached is not None:
+            return cached
+        out: list[tuple[str, str]] = []
+        listing = kind.listed
+        items = self.snap.agent_resources.get(listing.collection, []) if listing else []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or listing is None:
+                continue
+            role_arn = _dig(item, listing.role) if listing.role else None
+            if role_arn is None and listing.instance_profile:
+                role = self.role_by_instance_profile.get(str(_dig(item, listing.instance_profile)))
+                role_arn = role.arn if role else None
+            if not isinstance(role_arn, str):
+                continue
+            account = str(item.get("OwnerId") or role_arn.split(":")[4])
+            arn = self._templated(listing.arn, account, item=item)
+            if "{" not in arn:
+                out.append((arn, role_arn))
+        self._listed_cache[kind.kind] = out
+        return out
+
+    def _existing_grant(self, t: Technique, p: Principal, caller: Caller, base: dict[str, str],
+                        extra: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> _Found | None:
+        """The technique's actions on *some* existing resource of its kind that the snapshot does not list:
+        first a probe name, then the resource patterns the caller's own statements name (a grant on one
+        function still lets it take that function over)."""
+        assert t.existing is not None
+        kind = self.kinds[t.existing]
+        probe = self._templated(kind.arn, p.account_id)
+        decisions = self._all_allowed(t, caller, {**base, "existing": probe}, extra, skip)
+        if decisions is not None:
+            return _Found(decisions, None, True)
+        if not any(ra.applies_to == "existing" for ra in t.actions):
+            return None
+        family = self._templated(kind.arn, p.account_id, family=True)
+        service_prefix = family.split(":")[2]
+        patterns = [r for s in self.ev.identity_statements(p) if s.is_allow for r in s.resources or ()
+                    if r.startswith(f"arn:aws:{service_prefix}:") and glob_match(family, r.replace("*", "x"))]
+        for pattern in dict.fromkeys(patterns):
+            decisions = self._all_allowed(t, caller, {**base, "existing": pattern}, extra, skip)
+            if decisions is not None:
+                return _Found(decisions, pattern, True)
+        return None
+
     def _apply_passrole(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
-        assert t.service is not None
         base = self._base_resources(t, p)
-        new_decisions = []
-        for ra in t.actions:
-            if ra.applies_to == "new":
-                d = self.check(caller, ra, base["new"] if ra.resource is None else self._templated(ra.resource, p.account_id))
-                if not d.allowed:
-                    return []
-                new_decisions.append(d)
+        # Everything but PassRole is the same for every role: evaluate it once.
+        if t.existing is not None:
+            found = self._existing_grant(t, p, caller, base, skip=("passed-role",))
+        else:
+            decisions = self._all_allowed(t, caller, base, skip=("passed-role",))
+            found = _Found(decisions) if decisions is not None else None
+        if found is None:
+            return []
         edges = []
         pass_actions = [ra for ra in t.actions if ra.applies_to == "passed-role"]
-        for role in self.roles_trusting.get(t.service, []):
-            if role.account_id != p.account_id or role.arn == p.arn:
-                continue  # PassRole only reaches roles of the caller's own account (EC51)
-            decisions = list(new_decisions)
+        for role, service, support in self._roles_for(t.services, p, t.role_requires, t.role_must_allow):
+            decisions = list(found.decisions)
             for ra in pass_actions:
-                d = self.check(caller, ra, role.arn, {"iam:PassedToService": t.service})
+                d = self.check(caller, ra, role.arn, {"iam:PassedToService": service})
                 if not d.allowed:
                     break
                 decisions.append(d)
             else:
-                edges.append(self._edge(t, p.arn, role.arn, decisions, grants_admin=False))
+                edges.append(self._edge(t, p.arn, role.arn, decisions + support, grants_admin=False,
+                                        potential=found.potential, via=found.via))
         return edges
-
-    def _listed_resources(self, service: str) -> list[tuple[str, str]]:
-        """(resource ARN, role ARN) pairs the snapshot knows for a service."""
-        if service == "lambda.amazonaws.com":
-            return [(f["FunctionArn"], f["Role"]) for f in self.snap.agent_resources.get("lambda_functions", [])
-                    if isinstance(f, dict) and f.get("FunctionArn") and f.get("Role")]
-        return []
 
     def _apply_existing(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
-        assert t.service is not None
+        assert t.existing is not None
+        kind = self.kinds[t.existing]
+        services = t.services or kind.services
+        requires = tuple(dict.fromkeys(t.role_requires + kind.role_requires))
+        base = self._base_resources(t, p)
         edges = []
-        listed = self._listed_resources(t.service)
+        listed = self._listed(kind)
         for resource_arn, role_arn in listed:
-            if role_arn not in self.snap.principals or role_arn == p.arn:
+            role = self.snap.principals.get(role_arn)
+            if role is None or role.arn == p.arn or role.account_id != p.account_id:
                 continue
-            decisions = self._all_allowed(t, caller, {"existing": resource_arn})
-            if decisions is not None:
-                edges.append(self._edge(t, p.arn, role_arn, decisions, grants_admin=False, via=resource_arn))
-        known_roles = {r for _, r in listed}
-        probe = self._templated(next(ra.resource for ra in t.actions if ra.applies_to == "existing"), p.account_id)
-        decisions = self._all_allowed(t, caller, {"existing": probe})
-        if decisions is None:
-            decisions = self._pattern_grants(t, p, caller, probe)
-        if decisions is None:
+            own = self._role_can(role, t.role_must_allow)
+            decisions = self._all_allowed(t, caller, {**base, "existing": resource_arn})
+            if decisions is not None and own is not None:
+                edges.append(self._edge(t, p.arn, role_arn, decisions + own, grants_admin=False, via=resource_arn))
+        found = self._existing_grant(t, p, caller, base)
+        if found is None:
             return edges
-        for role in self.roles_trusting.get(t.service, []):
-            if role.account_id == p.account_id and role.arn != p.arn and role.arn not in known_roles:
-                edges.append(self._edge(t, p.arn, role.arn, decisions, grants_admin=False, potential=True))
+        known_roles = {r for _, r in listed}
+        for role, _service, support in self._roles_for(services, p, requires, t.role_must_allow):
+            if role.arn not in known_roles:
+                edges.append(self._edge(t, p.arn, role.arn, found.decisions + support, grants_admin=False,
+                                        potential=True, via=found.via))
         return edges
 
-    def _pattern_grants(self, t: Technique, p: Principal, caller: Caller, probe: str) -> list[Decision] | None:
-        """A grant on specific existing resources (e.g. one function) still lets the caller take them over:
-        evaluate on the resource patterns its own statements name for this service."""
-        from graph_model.conditions import glob_match
 
-        service_prefix = probe.rsplit(":", 2)[0].split(":")[2]
-        family = probe.replace("agentpath-existing", "*").replace(REGION, "*")
-        patterns = []
-        for s in self.ev.identity_statements(p):
-            for r in s.resources or ():
-                if s.is_allow and r.startswith(f"arn:aws:{service_prefix}:") and glob_match(family, r.replace("*", "x")):
-                    patterns.append(r)
-        for pattern in dict.fromkeys(patterns):
-            decisions = self._all_allowed(t, caller, {"existing": pattern})
-            if decisions is not None:
-                return decisions
-        return None
+def _dig(item: Mapping[str, Any], path: str) -> Any:
+    """`IamInstanceProfile.Arn` -> item["IamInstanceProfile"]["Arn"], None when absent."""
+    value: Any = item
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 def derive(snapshot: Snapshot, techniques: Iterable[Technique] | None = None) -> Derived:
@@ -372,8 +636,12 @@ def derive(snapshot: Snapshot, techniques: Iterable[Technique] | None = None) ->
             admin[p.arn] = decision
     certain = {arn for arn, dec in admin.items() if not dec.conditional}
     edges = d.assume_edges() + d.trust_entry_edges() + d.technique_edges(certain)
-    unique = {e.key: e for e in edges}
+    unique: dict[tuple[str, str, str, str], EscalationEdge] = {}
+    for e in edges:
+        kept = unique.get(e.key)
+        if kept is None or (kept.potential and not e.potential):
+            unique[e.key] = e  # a certain edge wins over a potential one of the same technique
     return Derived(edges=sorted(unique.values(), key=lambda e: e.key), admin=admin)
 
 
-__all__ = ["Derived", "EscalationEdge", "derive", "TRUE"]
+__all__ = ["ADMIN_POLICY", "Derived", "EscalationEdge", "derive", "TRUE"]

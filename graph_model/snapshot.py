@@ -123,6 +123,7 @@ class Snapshot:
     agents_manifest: dict[str, Any] | None = None
     agent_resources: dict[str, Any] = field(default_factory=dict)
     cloudtrail: list[dict[str, Any]] = field(default_factory=list)
+    credential_report: list[dict[str, Any]] = field(default_factory=list)  # IAM credential report rows
     collected_at: str | None = None
 
     def __post_init__(self) -> None:

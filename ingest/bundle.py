@@ -6,6 +6,7 @@ several files of one run, and a new run over what the store already holds are th
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from ingest.errors import IngestError
@@ -15,7 +16,7 @@ BUNDLE_FORMAT = "agentpath-bundle/1"
 BUNDLE_KEYS = {
     "format", "collected_at", "authorization_details", "organization", "resource_policies",
     "identity_providers", "sessions", "agents_manifest", "agent_resources", "cloudtrail", "accounts",
-    "incomplete", "collector",
+    "incomplete", "collector", "credential_report",
 }
 MANIFEST_KEYS = {"people", "teams", "agents", "tasks", "accounts"}
 AGENT_RESOURCE_KEYS = {
@@ -121,6 +122,8 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
         out["cloudtrail"] = _check_list_of_objects(doc["cloudtrail"], source, "cloudtrail")
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, "accounts")
+    if doc.get("credential_report") is not None:
+        out["credential_report"] = _check_list_of_objects(doc["credential_report"], source, "credential_report")
     if doc.get("incomplete"):
         out["incomplete"] = doc["incomplete"]
     return out
@@ -133,9 +136,21 @@ def _validate_accounts(value: Any, source: str, field: str) -> list[dict[str, An
     return items
 
 
+def _plain_scalars(value: Any) -> Any:
+    """YAML turns unquoted timestamps into datetimes; the store keeps the inputs as JSON, so make them ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain_scalars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_scalars(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
 def normalize_manifest(doc: Any, source: str, where: str = "") -> dict[str, Any]:
     prefix = f"{where}." if where else ""
     _require(isinstance(doc, dict), source, where or "(top level)", "expected a manifest object")
+    doc = _plain_scalars(doc)
     unknown = sorted(k for k in doc if k not in MANIFEST_KEYS)
     if unknown:
         raise IngestError(source, f"{prefix}{unknown[0]}", "unknown field in an agents manifest")
@@ -229,7 +244,7 @@ def _overlay_extras(out: dict[str, Any], b: dict[str, Any]) -> None:
     if "collected_at" in b:
         out["collected_at"] = b["collected_at"]
     for key, id_field in (("resource_policies", "arn"), ("identity_providers", "arn"), ("sessions", "session_arn"),
-                          ("accounts", "id")):
+                          ("accounts", "id"), ("credential_report", "arn")):
         if key in b:
             out[key] = _merge_by(out.get(key, []), b[key], id_field)
     if "agents_manifest" in b:

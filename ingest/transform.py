@@ -173,4 +173,5 @@ def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
         snap.sessions[s["session_arn"]] = Session(s["session_arn"], s["role_arn"], docs)
     snap.agent_resources = dict(bundle.get("agent_resources") or {})
     snap.cloudtrail = list(bundle.get("cloudtrail") or [])
+    snap.credential_report = list(bundle.get("credential_report") or [])
     return snap

@@ -1,7 +1,9 @@
 """The escalation technique catalogue: YAML data files checked against a JSON schema.
 
 Techniques are knowledge, not code: adding one is a data change reviewed like any other, and the derivation
-engine (graph_model/derive.py) interprets the few binding kinds the schema allows.
+engine (graph_model/derive.py) interprets the few binding kinds the schema allows. Existing-resource kinds
+(resources.yaml) say once per resource type how to name it and where a snapshot lists it, so the dozen
+techniques that take over an EC2 instance do not each repeat that.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import yaml
 
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
+RESOURCES_FILE = HERE / "resources.yaml"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,26 @@ class RequiredAction:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """Where a snapshot lists resources of a kind (`agent_resources[collection]`) and how to read one item."""
+
+    collection: str
+    arn: str
+    role: str | None = None
+    instance_profile: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    kind: str
+    arn: str
+    services: tuple[str, ...] = ()
+    role_requires: tuple[str, ...] = ()
+    listed: Listing | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Technique:
     id: str
     name: str
@@ -36,14 +59,28 @@ class Technique:
     actions: tuple[RequiredAction, ...]
     principal_types: tuple[str, ...] = ("user", "role")
     grants_admin: bool = False
-    service: str | None = None
-    potential: bool = False
+    services: tuple[str, ...] = ()
+    existing: str | None = None
+    role_requires: tuple[str, ...] = ()
+    role_must_allow: tuple[str, ...] = ()
+    lifts_boundary: bool = False
     prerequisite: str | None = None
     source: str = "agentpath"
     description: str = ""
     frameworks: tuple[str, ...] = ()
 
+    @property
+    def service(self) -> str | None:
+        """The first acceptable service principal (most techniques name exactly one)."""
+        return self.services[0] if self.services else None
+
+    @property
+    def potential(self) -> bool:
+        """Needs an existing resource: its edges are potential unless the snapshot lists the resource."""
+        return self.existing is not None
+
     def as_dict(self) -> dict[str, Any]:
+        """The `agentpath techniques --format json` contract: id, name, category, actions, then details."""
         return {
             "id": self.id,
             "name": self.name,
@@ -51,8 +88,12 @@ class Technique:
             "actions": [a.action for a in self.actions],
             "yields": self.yields,
             "service": self.service,
+            "services": list(self.services),
+            "existing": self.existing,
             "potential": self.potential,
+            "grants_admin": self.grants_admin,
             "source": self.source,
+            "frameworks": list(self.frameworks),
         }
 
 
@@ -60,16 +101,38 @@ class CatalogueError(ValueError):
     pass
 
 
-def _schema() -> dict[str, Any]:
-    return json.loads((HERE / "technique.schema.json").read_text())
+def _schema(name: str = "technique.schema.json") -> dict[str, Any]:
+    return json.loads((HERE / name).read_text())
+
+
+def _first_error(raw: Any, where: str, validator: Any) -> None:
+    """Raise the schema error that is deepest in the document, naming its field: `file[3]: actions.0.action`."""
+    errors = list(validator.iter_errors(raw))
+    if not errors:
+        return
+    err = max(errors, key=lambda e: (len(e.path), list(map(str, e.path))))
+    # oneOf/anyOf errors say little; their deepest sub-error names the field that is wrong.
+    while err.context:
+        err = max(err.context, key=lambda e: len(e.absolute_path))
+    path = list(err.absolute_path)
+    if err.validator == "required" and isinstance(err.instance, dict):
+        missing = [r for r in err.validator_value if r not in err.instance]
+        path += missing[:1]
+    elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = set(err.schema.get("properties", {}))
+        path += sorted(k for k in err.instance if k not in allowed)[:1]
+    field_path = ".".join(str(p) for p in path) or "(technique)"
+    raise CatalogueError(f"{where}: {field_path}: {err.message}")
+
+
+def _services(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    return (raw,) if isinstance(raw, str) else tuple(raw)
 
 
 def parse_technique(raw: dict[str, Any], where: str, validator: Any) -> Technique:
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.path))
-    if errors:
-        err = errors[0]
-        field_path = ".".join(str(p) for p in err.path) or "(technique)"
-        raise CatalogueError(f"{where}: {field_path}: {err.message}")
+    _first_error(raw, where, validator)
     return Technique(
         id=raw["id"],
         name=raw["name"],
@@ -81,8 +144,11 @@ def parse_technique(raw: dict[str, Any], where: str, validator: Any) -> Techniqu
         ),
         principal_types=tuple(raw.get("principal_types", ("user", "role"))),
         grants_admin=bool(raw.get("grants_admin", False)),
-        service=raw.get("service"),
-        potential=bool(raw.get("potential", False)),
+        services=_services(raw.get("service")),
+        existing=raw.get("existing"),
+        role_requires=tuple(raw.get("role_requires", ())),
+        role_must_allow=tuple(raw.get("role_must_allow", ())),
+        lifts_boundary=bool(raw.get("lifts_boundary", False)),
         prerequisite=raw.get("prerequisite"),
         source=raw.get("source", "agentpath"),
         description=raw.get("description", "").strip(),
@@ -90,21 +156,88 @@ def parse_technique(raw: dict[str, Any], where: str, validator: Any) -> Techniqu
     )
 
 
-def load_catalogue(data_dir: Path = DATA_DIR) -> list[Technique]:
+def parse_resource_kind(raw: dict[str, Any], where: str, validator: Any) -> ResourceKind:
+    _first_error(raw, where, validator)
+    listed = raw.get("listed")
+    return ResourceKind(
+        kind=raw["kind"],
+        arn=raw["arn"],
+        services=_services(raw.get("service")),
+        role_requires=tuple(raw.get("role_requires", ())),
+        listed=Listing(listed["collection"], listed["arn"], listed.get("role"), listed.get("instance_profile"))
+        if listed else None,
+        description=raw.get("description", "").strip(),
+    )
+
+
+def load_resource_kinds(path: Path = RESOURCES_FILE) -> dict[str, ResourceKind]:
+    validator = jsonschema.Draft202012Validator(_schema("resource_kind.schema.json"))
+    docs = yaml.safe_load(path.read_text()) or []
+    if not isinstance(docs, list):
+        raise CatalogueError(f"{path.name}: expected a list of resource kinds")
+    kinds: dict[str, ResourceKind] = {}
+    for i, raw in enumerate(docs):
+        k = parse_resource_kind(raw, f"{path.name}[{i}]", validator)
+        if k.kind in kinds:
+            raise CatalogueError(f"{path.name}[{i}]: kind: duplicate resource kind {k.kind}")
+        kinds[k.kind] = k
+    return kinds
+
+
+def _check_bindings(t: Technique, where: str, kinds: dict[str, ResourceKind]) -> None:
+    """Rules the JSON schema cannot express: references between fields and to resources.yaml."""
+    if t.existing is not None and t.existing not in kinds:
+        raise CatalogueError(f"{where}: existing: unknown resource kind {t.existing!r} (see resources.yaml)")
+    bindings = [a.applies_to for a in t.actions]
+    for i, ra in enumerate(t.actions):
+        if ra.applies_to == "existing" and t.existing is None:
+            raise CatalogueError(f"{where}: actions.{i}.applies_to: 'existing' needs the technique's `existing` kind")
+        if ra.applies_to == "new" and not ra.resource:
+            raise CatalogueError(f"{where}: actions.{i}.resource: required for applies_to 'new'")
+        if ra.applies_to == "existing" and ra.resource:
+            raise CatalogueError(f"{where}: actions.{i}.resource: an existing resource is named by its kind, "
+                                 "not per action")
+        if ra.applies_to == "any-group" and t.prerequisite != "escalating-group":
+            raise CatalogueError(f"{where}: prerequisite: applies_to any-group needs prerequisite escalating-group")
+    if t.yields == "passed-role" and "passed-role" not in bindings:
+        raise CatalogueError(f"{where}: actions: yields passed-role needs an action that applies_to passed-role")
+    if t.yields in ("target-user", "target-role") and "target" not in bindings and "target-policy" not in bindings:
+        raise CatalogueError(f"{where}: actions: yields {t.yields} needs an action that applies_to target")
+    if t.yields == "existing-role":
+        kind = kinds[t.existing] if t.existing else None
+        if not (t.services or (kind and kind.services)):
+            raise CatalogueError(f"{where}: service: an existing-role technique needs the service its role trusts")
+    if t.prerequisite == "escalating-group" and "any-group" not in bindings:
+        raise CatalogueError(f"{where}: prerequisite: escalating-group needs an action that applies_to any-group")
+    if t.lifts_boundary and t.yields != "self":
+        raise CatalogueError(f"{where}: lifts_boundary: only a self technique can lift the caller's boundary")
+
+
+def load_catalogue(data_dir: Path = DATA_DIR, resources: Path = RESOURCES_FILE) -> list[Technique]:
     validator = jsonschema.Draft202012Validator(_schema())
+    kinds = load_resource_kinds(resources)
     techniques: dict[str, Technique] = {}
     for path in sorted(data_dir.glob("*.yaml")):
         docs = yaml.safe_load(path.read_text()) or []
         if not isinstance(docs, list):
             raise CatalogueError(f"{path.name}: expected a list of techniques")
         for i, raw in enumerate(docs):
-            t = parse_technique(raw, f"{path.name}[{i}]", validator)
+            where = f"{path.name}[{i}]"
+            t = parse_technique(raw, where, validator)
+            _check_bindings(t, where, kinds)
             if t.id in techniques:
-                raise CatalogueError(f"{path.name}[{i}]: duplicate technique id {t.id}")
+                raise CatalogueError(f"{where}: id: duplicate technique id {t.id}")
             techniques[t.id] = t
+    if sum(t.yields == "trusted-role" for t in techniques.values()) > 1:
+        raise CatalogueError("yields: only one technique may stand for the trust walk (trusted-role)")
     return sorted(techniques.values(), key=lambda t: t.id)
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[Technique, ...]:
     return tuple(load_catalogue())
+
+
+@lru_cache(maxsize=1)
+def resource_kinds() -> dict[str, ResourceKind]:
+    return load_resource_kinds()

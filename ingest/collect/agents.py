@@ -51,7 +51,7 @@ def collect_bedrock_agents(api: Api, client: Any) -> tuple[list[dict[str, Any]],
             try:
                 agent = api.call(client, "GetAgent", agentId=agent_id)["agent"]
             except CollectError as exc:
-                api.gap(exc)
+                api.gap(exc.about(f"agent/{agent_id}"))
                 continue
             agents.append(agent)
             if agent.get("agentCollaboration") == NO_COLLABORATION:
@@ -71,12 +71,12 @@ def collect_bedrock_agents(api: Api, client: Any) -> tuple[list[dict[str, Any]],
                                 seen.add(key)
                                 collaborators.append(item)
                 except CollectError as exc:
-                    api.gap(exc)
+                    api.gap(exc.about(f"agent/{agent_id}/version/{version}"))
     return agents, collaborators
 
 
 def collect_agentcore(api: Api, client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(GetAgentRuntime items, ListWorkloadIdentities items). Raises CollectError if runtimes cannot be listed.
+    """(GetAgentRuntime items, ListWorkloadIdentities items). Raises CollectError if runtimes are unlisted.
 
     Workload identities are listed separately: a failure there is a gap and the runtimes are still returned.
     """
@@ -86,7 +86,7 @@ def collect_agentcore(api: Api, client: Any) -> tuple[list[dict[str, Any]], list
             try:
                 runtime = api.call(client, "GetAgentRuntime", agentRuntimeId=summary["agentRuntimeId"])
             except CollectError as exc:
-                api.gap(exc)
+                api.gap(exc.about(f"runtime/{summary['agentRuntimeId']}"))
                 continue
             if runtime.get("environmentVariables"):
                 runtime["environmentVariables"] = {k: REDACTED for k in runtime["environmentVariables"]}
@@ -112,7 +112,7 @@ def collect_lambda_functions(api: Api, client: Any) -> list[dict[str, Any]]:
                 tags = api.call(client, "ListTags", Resource=function["FunctionArn"])
                 function["Tags"] = tags.get("Tags", {})
             except CollectError as exc:
-                api.gap(exc)
+                api.gap(exc.about(function["FunctionArn"]))
                 function["Tags"] = {}
             functions.append(function)
     return functions

@@ -9,6 +9,8 @@ can record the gap in the bundle's `incomplete` list and carry on instead of abo
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 GLOBAL_SERVICES = frozenset({"iam", "organizations"})
 
 ProgressFn = Callable[[str], None]
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def stderr_progress(message: str) -> None:
@@ -41,18 +44,26 @@ class CollectError(Exception):
     service: str
     operation: str
     error: str
+    resource: str | None = None  # the one item a per-item call was about (an agent, a function, a role)
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.region} {self.service}:{self.operation}: {self.error}"
 
+    def about(self, resource: str) -> CollectError:
+        """The same gap, naming the item it concerns (two failed items of one operation stay distinct)."""
+        return dataclasses.replace(self, resource=resource)
+
     def as_incomplete(self) -> dict[str, str]:
-        return {
+        entry = {
             "account_id": self.account_id,
             "region": self.region,
             "service": self.service,
             "operation": self.operation,
             "error": self.error,
         }
+        if self.resource:
+            entry["resource"] = self.resource
+        return entry
 
 
 @dataclass
@@ -96,11 +107,15 @@ def _region_of(client: Any) -> str:
 
 
 def _describe(exc: Exception) -> str:
+    """`Code: message`; an answer with no AWS error code (a proxy's or emulator's page) becomes `HTTP nnn`."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        code = err.get("Code") or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
-        message = " ".join(str(err.get("Message", "")).split())
-        text = f"{code}: {message}" if message else str(code)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+        code = str(err.get("Code") or "")
+        if not code or code == str(status):
+            code = f"HTTP {status}"
+        message = " ".join(_TAGS.sub(" ", str(err.get("Message", ""))).split())
+        text = f"{code}: {message}" if message else code
     else:
         text = f"{type(exc).__name__}: {exc}"
     return text[:300]

@@ -35,7 +35,7 @@ from ingest.collect.normalize import GaadFormatError
 from ingest.collect.organizations import Organization, collect_organization
 from ingest.collect.policy import DEFAULT_MEMBER_ROLE_NAME
 from ingest.collect.session import (
-    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_RETRIES,
     DEFAULT_REGION,
     ClientFactory,
     assumed_session,
@@ -62,7 +62,7 @@ class CollectOptions:
     member_role_name: str = DEFAULT_MEMBER_ROLE_NAME
     regions: list[str] | None = None
     endpoint_url: str | None = None
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_retries: int = DEFAULT_MAX_RETRIES
     skip_services: frozenset[str] = frozenset()
     session_name: str = "agentpath-collect"
 
@@ -119,7 +119,7 @@ def collect(
             raise CollectorFatal(f"cannot skip {name!r}; skippable: {', '.join(SKIPPABLE_SERVICES)}")
     explicit = {role_account(arn): arn for arn in options.role_arns}
     base = session or make_session(options.profile)
-    factory = ClientFactory(endpoint_url=options.endpoint_url, max_attempts=options.max_attempts)
+    factory = ClientFactory(endpoint_url=options.endpoint_url, max_retries=options.max_retries)
     recorder = CallRecorder()
     incomplete: list[dict[str, str]] = []
     regions = resolve_regions(base, options.regions)
@@ -129,7 +129,7 @@ def collect(
     try:
         identity = caller_api.call(sts, "GetCallerIdentity")
     except CollectError as exc:
-        raise CollectorFatal(f"cannot identify the caller (check credentials, --profile): {exc.error}") from exc
+        raise CollectorFatal(f"cannot identify the caller (credentials? --profile?): {exc.error}") from exc
     base_account, partition = str(identity["Account"]), str(identity["Arn"]).split(":")[1]
     recorder.calls[base_account] = recorder.calls.pop("caller")
     caller_api.account_id = base_account
@@ -160,7 +160,8 @@ def collect(
                 credentials = caller_api.call(sts, "AssumeRole", RoleArn=target.role_arn,
                                               RoleSessionName=options.session_name)["Credentials"]
             except CollectError as exc:
-                caller_api.gap(dataclasses.replace(exc, account_id=target.account_id))
+                gap = dataclasses.replace(exc, account_id=target.account_id, resource=target.role_arn)
+                caller_api.gap(gap)
                 continue
             account_session = assumed_session(credentials, base.region_name)
         api = Api(recorder, target.account_id, incomplete, progress)

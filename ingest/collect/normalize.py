@@ -9,13 +9,15 @@ input never mutated) and shared by the live collector and the offline ingester.
 Rules:
 - An ARN is the source of truth for name, path, and account; a missing `UserName`/`RoleName`/`GroupName`/
   `PolicyName`/`Path`/`AttachedManagedPolicies[].PolicyName` is derived from it.
-- A missing list (`UserPolicyList`, `AttachedManagedPolicies`, `GroupList`, `Tags`, ...) means empty.
+- A missing list (`UserPolicyList`, `AttachedManagedPolicies`, `GroupList`, `Tags`, ...) means empty; a
+  single object where a list belongs (as in the AWS CLI's own documented example output) is a list of one.
 - Policy documents given as URL-encoded JSON strings (the raw IAM API form) are decoded to objects.
 - `DefaultVersionId` is derived from the version flagged `IsDefaultVersion` (or the only version), and back.
-- AWS-managed policies are kept only when something in the document uses them: attached to a user, group or
-  role, or set as a permissions boundary. Customer-managed policies are always kept (an unattached policy
-  can still be attached by an escalation). A policies-only document (no principal lists at all) keeps
-  everything.
+- AWS-managed policies are kept only when something uses them: attached to a user, group or role of the
+  document, set as a permissions boundary there, or counted as used by AWS itself (`AttachmentCount` or
+  `PermissionsBoundaryUsageCount` above 0: the principal may be on a page or filter not in this document).
+  Customer-managed policies are always kept (an unattached one can still be attached by an escalation). A
+  document that is only a part (`IsTruncated: true`, or no principal list at all) keeps everything.
 - `PolicyId` cannot be derived from anything; it is left absent when missing.
 - A field that cannot be derived (an `Arn`, a role's trust policy, an inline policy's name or document, a
   managed policy's versions) raises `GaadFormatError` naming the field and where it is.
@@ -93,10 +95,8 @@ def merge_gaad_pages(pages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 def normalize_gaad(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return a normalised copy of one account's GAAD document (see the module docstring for the rules)."""
     out = copy.deepcopy(dict(doc))
-    had_principals = any(key in out for key in PRINCIPAL_LISTS)
-    for key in GAAD_LISTS:
-        if out.get(key) is None:
-            out[key] = []
+    partial = out.get("IsTruncated") is True or not any(key in out for key in PRINCIPAL_LISTS)
+    _default_lists(out, *GAAD_LISTS)
     for index, user in enumerate(out["UserDetailList"]):
         _principal(user, f"UserDetailList[{index}]", "user", "UserName", "UserPolicyList")
         _default_lists(user, "GroupList", "Tags")
@@ -114,7 +114,7 @@ def normalize_gaad(doc: Mapping[str, Any]) -> dict[str, Any]:
     kept = []
     for index, policy in enumerate(out["Policies"]):
         arn = _managed_policy(policy, f"Policies[{index}]")
-        if not had_principals or not arn.aws_managed or policy["Arn"] in used:
+        if partial or not arn.aws_managed or policy["Arn"] in used or _counted_as_used(policy):
             kept.append(policy)
     out["Policies"] = kept
     return out
@@ -148,7 +148,9 @@ def _principal(entry: dict[str, Any], where: str, kind: str, name_key: str, inli
             raise GaadFormatError(f"{where}: AttachedManagedPolicies[{index}] missing 'PolicyArn'")
         attached.setdefault("PolicyName", _name_from(attached["PolicyArn"], where))
     boundary = entry.get("PermissionsBoundary")
-    if boundary is not None:
+    if boundary == {}:  # emulators send an empty structure for "no boundary"
+        del entry["PermissionsBoundary"]
+    elif boundary is not None:
         if not boundary.get("PermissionsBoundaryArn"):
             raise GaadFormatError(f"{where}: PermissionsBoundary missing 'PermissionsBoundaryArn'")
         boundary.setdefault("PermissionsBoundaryType", "Policy")
@@ -159,7 +161,8 @@ def _managed_policy(policy: dict[str, Any], where: str) -> IamArn:
     where = f"{where} ({policy['Arn']})"
     policy.setdefault("PolicyName", arn.name)
     policy.setdefault("Path", arn.path)
-    versions = policy.get("PolicyVersionList")
+    _default_lists(policy, "PolicyVersionList")
+    versions = policy["PolicyVersionList"]
     if not versions:
         raise GaadFormatError(f"{where}: missing 'PolicyVersionList' (the policy document cannot be derived)")
     default_id = policy.get("DefaultVersionId")
@@ -197,10 +200,17 @@ def _used_policy_arns(doc: Mapping[str, Any]) -> set[str]:
     return used
 
 
+def _counted_as_used(policy: Mapping[str, Any]) -> bool:
+    return any(int(policy.get(key) or 0) > 0 for key in ("AttachmentCount", "PermissionsBoundaryUsageCount"))
+
+
 def _default_lists(entry: dict[str, Any], *keys: str) -> None:
     for key in keys:
-        if entry.get(key) is None:
+        value = entry.get(key)
+        if value is None:
             entry[key] = []
+        elif isinstance(value, dict):
+            entry[key] = [value]
 
 
 def _name_from(arn: str, where: str) -> str:

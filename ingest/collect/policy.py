@@ -78,7 +78,7 @@ def _wildcard(pattern: str) -> re.Pattern[str]:
 
 
 def allows_action(policy: dict[str, Any], action: str) -> bool:
-    """Whether an Allow statement of `policy` names `action` (IAM wildcard semantics; this policy has no Deny)."""
+    """Whether an Allow statement of `policy` names `action` (IAM wildcards; this policy has no Deny)."""
     for statement in policy.get("Statement", []):
         if statement.get("Effect") != "Allow":
             continue
@@ -90,6 +90,6 @@ def allows_action(policy: dict[str, Any], action: str) -> bool:
 
 
 def is_read_only(action: str) -> bool:
-    """Get/List/Describe calls only; sts:AssumeRole is the one exception (it changes nothing in an account)."""
+    """Get/List/Describe calls only; sts:AssumeRole is the one exception (it changes nothing)."""
     _, _, operation = action.partition(":")
     return action == ASSUME_ROLE or operation.startswith(READ_ONLY_PREFIXES)

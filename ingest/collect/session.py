@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_MAX_RETRIES = 10
 DEFAULT_REGION = "us-east-1"
 
 
@@ -24,7 +24,7 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 
 def assumed_session(credentials: dict[str, Any], region: str | None) -> boto3.session.Session:
-    """A session from sts:AssumeRole credentials (valid one hour; an account is collected well within that)."""
+    """A session from sts:AssumeRole credentials (one hour: an account takes far less)."""
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
@@ -33,10 +33,13 @@ def assumed_session(credentials: dict[str, Any], region: str | None) -> boto3.se
     )
 
 
-def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
-    """Adaptive retries: botocore backs off and rate-limits itself on Throttling/ThrottlingException/429."""
+def client_config(max_retries: int = DEFAULT_MAX_RETRIES) -> Config:
+    """Adaptive retries: botocore backs off and rate-limits itself on Throttling/ThrottlingException/429.
+
+    botocore's `max_attempts` counts retries after the first attempt (10: up to 11 requests per call).
+    """
     return Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        retries={"mode": "adaptive", "max_attempts": max_retries},
         user_agent_extra="agentpath-collect",
         connect_timeout=10,
         read_timeout=60,
@@ -48,7 +51,7 @@ class ClientFactory:
     """Creates (and caches) clients with the shared config and optional emulator endpoint."""
 
     endpoint_url: str | None = None
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_retries: int = DEFAULT_MAX_RETRIES
     _cache: dict[tuple[boto3.session.Session, str, str], Any] = field(default_factory=dict, repr=False)
 
     def client(self, session: boto3.session.Session, service: str, region: str | None = None) -> Any:
@@ -59,6 +62,6 @@ class ClientFactory:
                 service,
                 region_name=region,
                 endpoint_url=self.endpoint_url,
-                config=client_config(self.max_attempts),
+                config=client_config(self.max_retries),
             )
         return self._cache[key]
