@@ -207,7 +207,11 @@ class RequestContext:
     def is_unknown(self, key: str) -> bool:
         """True when the open-world analyzer cannot tell whether the request will carry ``key``."""
         lowered = key.lower()
-        return self.open_world and lowered not in self.values and lowered not in self.known_keys
+        if not self.open_world or lowered in self.values or lowered in self.known_keys:
+            return False
+        # A known prefix ("aws:principaltag/") means the analyzer knows every key under it: tags it lacks
+        # are absent, not unknown.
+        return not any(k.endswith("/") and lowered.startswith(k) for k in self.known_keys)
 
 
 @dataclass(frozen=True)

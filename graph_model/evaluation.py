@@ -20,8 +20,7 @@ from graph_model.conditions import (
     Tri,
     evaluate_condition_block,
     glob_match,
-    references_unknown_variables,
-    substitute_policy_variables,
+    match_policy_pattern,
 )
 from graph_model.policy import PolicyDocument, Statement, StatementRef
 from graph_model.snapshot import Principal, Session, Snapshot
@@ -114,12 +113,7 @@ def _match_actions(stmt: Statement, action: str) -> bool:
 
 def _resource_pattern_match(pattern: str, resource: str, stmt: Statement, ctx: RequestContext) -> Tri:
     if "${" in pattern and stmt.version == "2012-10-17":
-        if references_unknown_variables(pattern, ctx):
-            return Tri.UNKNOWN
-        substituted = substitute_policy_variables(pattern, ctx, stmt.version)
-        if substituted is None:
-            return Tri.FALSE
-        pattern = substituted
+        return match_policy_pattern(pattern, resource, ctx, stmt.version)  # variable text matches literally
     return Tri.TRUE if glob_match(pattern, resource) else Tri.FALSE
 
 
@@ -333,7 +327,7 @@ class Evaluator:
             org = self.snapshot.organization
             if org and org.org_id and (p.account_id in org.member_accounts or p.account_id == org.management_account_id):
                 values["aws:PrincipalOrgID"] = org.org_id
-            known.update({"aws:principalorgid", "aws:principaltag"})
+            known.update({"aws:principalorgid", "aws:principaltag/"})
         values.update({k: (list(v) if not isinstance(v, str) else v) for k, v in given.items()})
         ctx = RequestContext.of(values)
         if open_world:
