@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -95,6 +96,10 @@ class Decision:
             "conditions": self.conditions,
             "checks": self.checks,
         }
+
+
+def _parse_time(text: str) -> float:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 @lru_cache(maxsize=200_000)
@@ -204,6 +209,7 @@ class Evaluator:
         self.snapshot = snapshot
         self._identity: dict[str, tuple[Statement, ...]] = {}
         self._unique_ids = {p.unique_id: p for p in snapshot.principals.values() if p.unique_id}
+        self.analysis_time = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # --- who is calling -------------------------------------------------------------------------------
     def caller(self, arn: str) -> Caller:
@@ -328,6 +334,11 @@ class Evaluator:
             if org and org.org_id and (p.account_id in org.member_accounts or p.account_id == org.management_account_id):
                 values["aws:PrincipalOrgID"] = org.org_id
             known.update({"aws:principalorgid", "aws:principaltag/"})
+        if open_world:
+            # An attacker acts now, with credentials issued now: time keys are known, not request-dependent.
+            now = self.analysis_time
+            values.update({"aws:CurrentTime": now, "aws:TokenIssueTime": now,
+                           "aws:EpochTime": str(int(_parse_time(now)))})
         values.update({k: (list(v) if not isinstance(v, str) else v) for k, v in given.items()})
         ctx = RequestContext.of(values)
         if open_world:
