@@ -120,9 +120,15 @@ class _Deriver:
         self.kinds = dict(kinds if kinds is not None else resource_kinds())
         self.assume_technique = next((t.id for t in self.techniques if t.yields == "trusted-role"),
                                      ASSUME_TECHNIQUE)
-        self.actors = [p for p in snapshot.principals.values() if p.kind in ("user", "role") and not p.service_linked]
+        self.actors = [p for p in snapshot.principals.values()
+                       if p.kind in ("user", "role") and not p.service_linked]
         self.callers = {p.arn: self.ev.caller(p.arn) for p in self.actors}
-        self._may: dict[tuple[str, str, str], bool] = {}
+        self._catalogue_actions = frozenset(ra.action.lower() for t in self.techniques for ra in t.actions)
+        self._actions_by_service: dict[str, list[str]] = defaultdict(list)
+        for a in sorted(self._catalogue_actions):
+            self._actions_by_service[a.split(":")[0]].append(a)
+        self._may_sets: dict[tuple[str, str], frozenset[str]] = {}
+        self._resource_patterns: dict[tuple[str, str, str], tuple[str, ...]] = {}
         self._checks: dict[tuple[Any, ...], Decision] = {}
         self._service_trust: dict[tuple[str, str], Decision] = {}
         self._role_allows: dict[tuple[str, tuple[str, ...]], list[Decision] | None] = {}
@@ -137,26 +143,73 @@ class _Deriver:
                         if role not in self.roles_trusting[service]:
                             self.roles_trusting[service].append(role)
         self.role_by_instance_profile = {ip: r for r in snapshot.roles() for ip in r.instance_profile_arns}
+        self.by_account_kind: dict[tuple[str, str], list[Principal]] = defaultdict(list)
+        for p in snapshot.principals.values():
+            if not p.service_linked:
+                self.by_account_kind[(p.account_id, p.kind)].append(p)
 
     # --- evaluator access (memoised, hypothetical-state aware) ---------------------------------------------
+    def _allowed_actions(self, p: Principal) -> frozenset[str]:
+        """The catalogue actions (lower case) some identity Allow statement of `p` could match, computed once
+        per principal: a statement is only tested against actions of the services its patterns name."""
+        key = (self._state, p.arn)
+        hit = self._may_sets.get(key)
+        if hit is None:
+            found: set[str] = set()
+            for s in self.ev.identity_statements(p):
+                if not s.is_allow:
+                    continue
+                if s.actions is None or any(":" not in a or "*" in a.split(":")[0] or "?" in a.split(":")[0]
+                                            for a in s.actions):
+                    candidates: Iterable[str] = self._catalogue_actions
+                else:
+                    by_service = self._actions_by_service
+                    candidates = [c for a in s.actions for c in by_service.get(a.split(":")[0].lower(), ())]
+                found.update(c for c in candidates if c not in found and _match_actions(s, c))
+            hit = frozenset(found)
+            self._may_sets[key] = hit
+        return hit
+
     def may_allow(self, p: Principal, action: str) -> bool:
         """Could any identity Allow statement match the action? Cheap, and never wrong in the "no" case."""
+        lowered = action.lower()
+        if lowered in self._catalogue_actions:
+            return lowered in self._allowed_actions(p)
+        return any(s.is_allow and _match_actions(s, action) for s in self.ev.identity_statements(p))
+
+    def _identity_may(self, p: Principal, action: str, resource: str) -> bool:
+        """Could an identity Allow statement match the action on this resource (conditions aside)? Used only
+        where no resource policy could grant instead, to skip evaluator calls that must deny."""
         key = (self._state, p.arn, action)
-        hit = self._may.get(key)
-        if hit is None:
-            hit = any(s.is_allow and _match_actions(s, action) for s in self.ev.identity_statements(p))
-            self._may[key] = hit
-        return hit
+        patterns = self._resource_patterns.get(key)
+        if patterns is None:
+            collected: list[str] = []
+            for s in self.ev.identity_statements(p):
+                if not s.is_allow or not _match_actions(s, action):
+                    continue
+                if s.resources is None or any("${" in r for r in s.resources):
+                    collected = ["*"]  # NotResource or policy variables: let the evaluator decide
+                    break
+                collected.extend(s.resources)
+            patterns = tuple(dict.fromkeys(collected))
+            self._resource_patterns[key] = patterns
+        return any(glob_match(r, resource) for r in patterns)
 
     def authorize(self, caller: Caller, action: str, resource: str, context: Mapping[str, str]) -> Decision:
         key = (self._state, caller.arn, action, resource, tuple(sorted(context.items())))
         d = self._checks.get(key)
         if d is None:
-            d = self.ev.authorize(caller, action, resource, dict(context), open_world=True)
+            p = caller.principal
+            if p is not None and not self._identity_may(p, action, resource) \
+                    and not self.ev.resource_policy(action, resource)[1]:
+                d = Decision("ImplicitDeny")  # no identity statement names it and no resource policy exists
+            else:
+                d = self.ev.authorize(caller, action, resource, dict(context), open_world=True)
             self._checks[key] = d
         return d
 
-    def check(self, caller: Caller, ra: RequiredAction, resource: str, extra: dict[str, str] | None = None) -> Decision:
+    def check(self, caller: Caller, ra: RequiredAction, resource: str,
+              extra: dict[str, str] | None = None) -> Decision:
         return self.authorize(caller, ra.action, resource, {**ra.context, **(extra or {})})
 
     def boundary_permits_admin(self, p: Principal) -> bool:
@@ -167,7 +220,8 @@ class _Deriver:
         return allow_outcome(doc.statements, ADMIN_PROBE_ACTION, "*", ctx).tri is Tri.TRUE
 
     @contextmanager
-    def what_if(self, p: Principal, *, join: tuple[Principal, ...] = (), unbounded: bool = False) -> Iterator[None]:
+    def what_if(self, p: Principal, *, join: tuple[Principal, ...] = (),
+                unbounded: bool = False) -> Iterator[None]:
         """Evaluate as if `p` had joined `join` and/or lost its boundary; restores the real snapshot after."""
         if self._whatif is None:
             self._whatif = _WhatIf(self.snap, self.base_ev)
@@ -221,12 +275,12 @@ class _Deriver:
             for arn, p in sorted(candidates.items()):
                 if arn == role.arn or p.kind not in ("user", "role") or p.service_linked:
                     continue
-                d = self.ev.authorize(self.callers.get(arn) or self.ev.caller(arn), "sts:AssumeRole", role.arn,
-                                      open_world=True)
+                caller = self.callers.get(arn) or self.ev.caller(arn)
+                d = self.ev.authorize(caller, "sts:AssumeRole", role.arn, open_world=True)
                 if d.allowed:
                     edges.append(EscalationEdge(arn, role.arn, "CAN_ASSUME", self.assume_technique,
-                                                "principal-access", ["sts:AssumeRole"], d.statements, d.conditional,
-                                                d.conditions, checks=d.checks))
+                                                "principal-access", ["sts:AssumeRole"], d.statements,
+                                                d.conditional, d.conditions, checks=d.checks))
         return edges
 
     def trust_entry_edges(self) -> list[EscalationEdge]:
@@ -239,13 +293,15 @@ class _Deriver:
                 if not stmt.is_allow or not stmt.principals:
                     continue
                 for service in stmt.principals.get("Service", ()):
-                    d = self.ev.authorize(self.ev.caller(service), "sts:AssumeRole", role.arn, open_world=True)
+                    d = self.ev.authorize(self.ev.caller(service), "sts:AssumeRole", role.arn,
+                                          open_world=True)
                     if d.allowed:
                         edges.append(EscalationEdge(service, role.arn, "CAN_ASSUME", self.assume_technique,
                                                     "principal-access", ["sts:AssumeRole"], d.statements,
                                                     d.conditional, d.conditions))
                 for provider in stmt.principals.get("Federated", ()):
-                    action = "sts:AssumeRoleWithSAML" if "saml-provider" in provider else "sts:AssumeRoleWithWebIdentity"
+                    saml = "saml-provider" in provider
+                    action = "sts:AssumeRoleWithSAML" if saml else "sts:AssumeRoleWithWebIdentity"
                     d = self.ev.authorize(self.ev.caller(provider), action, role.arn, open_world=True)
                     if d.allowed:
                         edges.append(EscalationEdge(provider, role.arn, "CAN_ASSUME", self.assume_technique,
@@ -346,7 +402,8 @@ class _Deriver:
     def _own_customer_policies(self, p: Principal) -> list[str]:
         holders = [p] + self._groups_of(p)
         arns = [a for h in holders for a in h.managed_policy_arns]
-        return [a for a in dict.fromkeys(arns) if a in self.snap.policies and not self.snap.policies[a].aws_managed]
+        policies = self.snap.policies
+        return [a for a in dict.fromkeys(arns) if a in policies and not policies[a].aws_managed]
 
     def _dormant_admin_version(self, policy_arn: str) -> Tri:
         """TRUE: a listed non-default version allows everything. UNKNOWN: the snapshot lists no other version,
@@ -391,7 +448,8 @@ class _Deriver:
         for resources, via, potential in self._self_options(t, p):
             decisions = self._all_allowed(t, caller, resources)
             if decisions is not None:
-                return [self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via, potential=potential)]
+                return [self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via,
+                                   potential=potential)]
         return []
 
     def _self_escalation(self, p: Principal, caller: Caller) -> _Found | None:
@@ -402,7 +460,8 @@ class _Deriver:
             return _Found([d], "administrator")
         found: _Found | None = None
         for t in self.techniques:
-            if t.yields != "self" or t.lifts_boundary or t.prerequisite == "escalating-group" or not t.grants_admin:
+            chains_itself = t.lifts_boundary or t.prerequisite == "escalating-group"
+            if t.yields != "self" or chains_itself or not t.grants_admin:
                 continue
             if not self.applicable(t, p):
                 continue
@@ -417,8 +476,8 @@ class _Deriver:
     def _chained_edge(self, t: Technique, p: Principal, first: list[Decision], then: _Found,
                       via: str | None) -> EscalationEdge:
         label = f"{via} then {then.via}" if via else f"then {then.via}"
-        return self._edge(t, p.arn, p.arn, first + then.decisions, grants_admin=True, potential=then.potential,
-                          via=label, extra_actions=then.extra_actions)
+        return self._edge(t, p.arn, p.arn, first + then.decisions, grants_admin=True,
+                          potential=then.potential, via=label, extra_actions=then.extra_actions)
 
     def _apply_lift_boundary(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         if self.boundary_permits_admin(p):
@@ -433,8 +492,8 @@ class _Deriver:
     def _apply_join_group(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         joined = {g.arn for g in self.snap.groups_of(p)}
         best: EscalationEdge | None = None
-        for g in self.snap.principals.values():
-            if g.kind != "group" or g.account_id != p.account_id or g.arn in joined:
+        for g in self.by_account_kind.get((p.account_id, "group"), []):
+            if g.arn in joined:
                 continue
             if not any(s.is_allow for s in self.base_ev.identity_statements(g)):
                 continue  # a group that allows nothing cannot help
@@ -455,8 +514,8 @@ class _Deriver:
     def _apply_target(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         kind = "user" if t.yields == "target-user" else "role"
         edges = []
-        for target in self.snap.principals.values():
-            if target.kind != kind or target.account_id != p.account_id or target.arn == p.arn or target.service_linked:
+        for target in self.by_account_kind.get((p.account_id, kind), []):
+            if target.arn == p.arn:
                 continue
             base = {**self._base_resources(t, p), "target": target.arn}
             options: list[tuple[dict[str, str], str | None]] = [(base, None)]
@@ -475,9 +534,8 @@ class _Deriver:
     def _role_qualifies(self, role: Principal, p: Principal, requires: tuple[str, ...]) -> bool:
         if role.account_id != p.account_id or role.arn == p.arn:
             return False  # PassRole only reaches roles of the caller's own account (EC51)
-        if "instance-profile" in requires and not role.instance_profile_arns:
-            return False  # EC2 runs a role only through an instance profile
-        return True
+        # EC2 runs a role only through an instance profile
+        return not ("instance-profile" in requires and not role.instance_profile_arns)
 
     def _service_admits(self, service: str, role: Principal) -> Decision:
         """May the service assume the role (its trust policy, Deny statements and conditions included)?"""
@@ -544,33 +602,51 @@ class _Deriver:
         return out
 
     def _existing_grant(self, t: Technique, p: Principal, caller: Caller, base: dict[str, str],
-                        extra: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> _Found | None:
+                        skip: tuple[str, ...] = ()) -> _Found | None:
         """The technique's actions on *some* existing resource of its kind that the snapshot does not list:
         first a probe name, then the resource patterns the caller's own statements name (a grant on one
-        function still lets it take that function over)."""
+        function still lets it take that function over). A pattern naming exactly a listed resource is left
+        to the listing, which knows that resource's role."""
         assert t.existing is not None
         kind = self.kinds[t.existing]
         probe = self._templated(kind.arn, p.account_id)
-        decisions = self._all_allowed(t, caller, {**base, "existing": probe}, extra, skip)
+        decisions = self._all_allowed(t, caller, {**base, "existing": probe}, skip=skip)
         if decisions is not None:
-            return _Found(decisions, None, True)
+            return _Found(decisions, f"an existing {kind.kind} the snapshot does not list", True)
         if not any(ra.applies_to == "existing" for ra in t.actions):
             return None
+        listed = {arn for arn, _ in self._listed(kind)}
         family = self._templated(kind.arn, p.account_id, family=True)
         service_prefix = family.split(":")[2]
         patterns = [r for s in self.ev.identity_statements(p) if s.is_allow for r in s.resources or ()
-                    if r.startswith(f"arn:aws:{service_prefix}:") and glob_match(family, r.replace("*", "x"))]
+                    if r.startswith(f"arn:aws:{service_prefix}:") and r not in listed
+                    and glob_match(family, r.replace("*", "x"))]
         for pattern in dict.fromkeys(patterns):
-            decisions = self._all_allowed(t, caller, {**base, "existing": pattern}, extra, skip)
+            decisions = self._all_allowed(t, caller, {**base, "existing": pattern}, skip=skip)
             if decisions is not None:
                 return _Found(decisions, pattern, True)
+        return None
+
+    def _listed_grant(self, t: Technique, p: Principal, caller: Caller,
+                      base: dict[str, str]) -> _Found | None:
+        """A listed resource of the technique's kind in the caller's account that it may act on: the
+        prerequisite is met for certain."""
+        assert t.existing is not None
+        for resource_arn, role_arn in self._listed(self.kinds[t.existing]):
+            if role_arn.split(":")[4] != p.account_id:
+                continue
+            resources = {**base, "existing": resource_arn}
+            decisions = self._all_allowed(t, caller, resources, skip=("passed-role",))
+            if decisions is not None:
+                return _Found(decisions, resource_arn)
         return None
 
     def _apply_passrole(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         base = self._base_resources(t, p)
         # Everything but PassRole is the same for every role: evaluate it once.
         if t.existing is not None:
-            found = self._existing_grant(t, p, caller, base, skip=("passed-role",))
+            found = self._listed_grant(t, p, caller, base) or self._existing_grant(t, p, caller, base,
+                                                                                  skip=("passed-role",))
         else:
             decisions = self._all_allowed(t, caller, base, skip=("passed-role",))
             found = _Found(decisions) if decisions is not None else None
@@ -597,21 +673,23 @@ class _Deriver:
         requires = tuple(dict.fromkeys(t.role_requires + kind.role_requires))
         base = self._base_resources(t, p)
         edges = []
-        listed = self._listed(kind)
-        for resource_arn, role_arn in listed:
+        certain: set[str] = set()
+        for resource_arn, role_arn in self._listed(kind):
             role = self.snap.principals.get(role_arn)
             if role is None or role.arn == p.arn or role.account_id != p.account_id:
                 continue
             own = self._role_can(role, t.role_must_allow)
             decisions = self._all_allowed(t, caller, {**base, "existing": resource_arn})
             if decisions is not None and own is not None:
-                edges.append(self._edge(t, p.arn, role_arn, decisions + own, grants_admin=False, via=resource_arn))
+                certain.add(role_arn)
+                edges.append(self._edge(t, p.arn, role_arn, decisions + own, grants_admin=False,
+                                        via=resource_arn))
         found = self._existing_grant(t, p, caller, base)
         if found is None:
             return edges
-        known_roles = {r for _, r in listed}
+        # An unlisted resource may run as any role its service can assume, a listed resource's role included.
         for role, _service, support in self._roles_for(services, p, requires, t.role_must_allow):
-            if role.arn not in known_roles:
+            if role.arn not in certain:
                 edges.append(self._edge(t, p.arn, role.arn, found.decisions + support, grants_admin=False,
                                         potential=True, via=found.via))
         return edges

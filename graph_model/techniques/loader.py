@@ -106,7 +106,7 @@ def _schema(name: str = "technique.schema.json") -> dict[str, Any]:
 
 
 def _first_error(raw: Any, where: str, validator: Any) -> None:
-    """Raise the schema error that is deepest in the document, naming its field: `file[3]: actions.0.action`."""
+    """Raise the schema error deepest in the document, naming its field (`file[3]: actions.0.action: ...`)."""
     errors = list(validator.iter_errors(raw))
     if not errors:
         return
@@ -121,8 +121,7 @@ def _first_error(raw: Any, where: str, validator: Any) -> None:
     elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = set(err.schema.get("properties", {}))
         path += sorted(k for k in err.instance if k not in allowed)[:1]
-    field_path = ".".join(str(p) for p in path) or "(technique)"
-    raise CatalogueError(f"{where}: {field_path}: {err.message}")
+    raise _fail(where, ".".join(str(p) for p in path) or "(technique)", err.message)
 
 
 def _services(raw: Any) -> tuple[str, ...]:
@@ -159,13 +158,16 @@ def parse_technique(raw: dict[str, Any], where: str, validator: Any) -> Techniqu
 def parse_resource_kind(raw: dict[str, Any], where: str, validator: Any) -> ResourceKind:
     _first_error(raw, where, validator)
     listed = raw.get("listed")
+    listing = None
+    if listed:
+        listing = Listing(listed["collection"], listed["arn"], listed.get("role"),
+                          listed.get("instance_profile"))
     return ResourceKind(
         kind=raw["kind"],
         arn=raw["arn"],
         services=_services(raw.get("service")),
         role_requires=tuple(raw.get("role_requires", ())),
-        listed=Listing(listed["collection"], listed["arn"], listed.get("role"), listed.get("instance_profile"))
-        if listed else None,
+        listed=listing,
         description=raw.get("description", "").strip(),
     )
 
@@ -179,38 +181,41 @@ def load_resource_kinds(path: Path = RESOURCES_FILE) -> dict[str, ResourceKind]:
     for i, raw in enumerate(docs):
         k = parse_resource_kind(raw, f"{path.name}[{i}]", validator)
         if k.kind in kinds:
-            raise CatalogueError(f"{path.name}[{i}]: kind: duplicate resource kind {k.kind}")
+            raise _fail(f"{path.name}[{i}]", "kind", f"duplicate resource kind {k.kind}")
         kinds[k.kind] = k
     return kinds
+
+
+def _fail(where: str, field_path: str, message: str) -> CatalogueError:
+    return CatalogueError(f"{where}: {field_path}: {message}")
 
 
 def _check_bindings(t: Technique, where: str, kinds: dict[str, ResourceKind]) -> None:
     """Rules the JSON schema cannot express: references between fields and to resources.yaml."""
     if t.existing is not None and t.existing not in kinds:
-        raise CatalogueError(f"{where}: existing: unknown resource kind {t.existing!r} (see resources.yaml)")
+        raise _fail(where, "existing", f"unknown resource kind {t.existing!r} (see resources.yaml)")
     bindings = [a.applies_to for a in t.actions]
     for i, ra in enumerate(t.actions):
         if ra.applies_to == "existing" and t.existing is None:
-            raise CatalogueError(f"{where}: actions.{i}.applies_to: 'existing' needs the technique's `existing` kind")
+            raise _fail(where, f"actions.{i}.applies_to", "'existing' needs the technique's `existing` kind")
         if ra.applies_to == "new" and not ra.resource:
-            raise CatalogueError(f"{where}: actions.{i}.resource: required for applies_to 'new'")
+            raise _fail(where, f"actions.{i}.resource", "required for applies_to 'new'")
         if ra.applies_to == "existing" and ra.resource:
-            raise CatalogueError(f"{where}: actions.{i}.resource: an existing resource is named by its kind, "
-                                 "not per action")
+            raise _fail(where, f"actions.{i}.resource", "an existing resource is named by its kind")
         if ra.applies_to == "any-group" and t.prerequisite != "escalating-group":
-            raise CatalogueError(f"{where}: prerequisite: applies_to any-group needs prerequisite escalating-group")
+            raise _fail(where, "prerequisite", "applies_to any-group needs prerequisite escalating-group")
     if t.yields == "passed-role" and "passed-role" not in bindings:
-        raise CatalogueError(f"{where}: actions: yields passed-role needs an action that applies_to passed-role")
-    if t.yields in ("target-user", "target-role") and "target" not in bindings and "target-policy" not in bindings:
-        raise CatalogueError(f"{where}: actions: yields {t.yields} needs an action that applies_to target")
+        raise _fail(where, "actions", "yields passed-role needs an action that applies_to passed-role")
+    if t.yields in ("target-user", "target-role") and not {"target", "target-policy"} & set(bindings):
+        raise _fail(where, "actions", f"yields {t.yields} needs an action that applies_to target")
     if t.yields == "existing-role":
         kind = kinds[t.existing] if t.existing else None
         if not (t.services or (kind and kind.services)):
-            raise CatalogueError(f"{where}: service: an existing-role technique needs the service its role trusts")
+            raise _fail(where, "service", "an existing-role technique needs the service its role trusts")
     if t.prerequisite == "escalating-group" and "any-group" not in bindings:
-        raise CatalogueError(f"{where}: prerequisite: escalating-group needs an action that applies_to any-group")
+        raise _fail(where, "prerequisite", "escalating-group needs an action that applies_to any-group")
     if t.lifts_boundary and t.yields != "self":
-        raise CatalogueError(f"{where}: lifts_boundary: only a self technique can lift the caller's boundary")
+        raise _fail(where, "lifts_boundary", "only a self technique can lift the caller's boundary")
 
 
 def load_catalogue(data_dir: Path = DATA_DIR, resources: Path = RESOURCES_FILE) -> list[Technique]:
@@ -226,7 +231,7 @@ def load_catalogue(data_dir: Path = DATA_DIR, resources: Path = RESOURCES_FILE) 
             t = parse_technique(raw, where, validator)
             _check_bindings(t, where, kinds)
             if t.id in techniques:
-                raise CatalogueError(f"{where}: id: duplicate technique id {t.id}")
+                raise _fail(where, "id", f"duplicate technique id {t.id}")
             techniques[t.id] = t
     if sum(t.yields == "trusted-role" for t in techniques.values()) > 1:
         raise CatalogueError("yields: only one technique may stand for the trust walk (trusted-role)")
