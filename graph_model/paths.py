@@ -58,7 +58,9 @@ def index_edges(edges: Iterable[Mapping[str, Any]], options: PathOptions) -> dic
             continue
         out[e["source"]].append(e)
     for lst in out.values():
-        lst.sort(key=lambda e: (e["target"], e["technique"]))
+        # Certain steps before conditional, conditional before potential: among equally short paths the one
+        # shown is the one most surely exploitable.
+        lst.sort(key=lambda e: (bool(e.get("potential")), bool(e.get("conditional")), e["target"], e["technique"]))
     return out
 
 
