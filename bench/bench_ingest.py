@@ -47,7 +47,9 @@ def main() -> None:
     s = args.scale
     tmp = Path(tempfile.mkdtemp(prefix="agentpath-bench-"))
     t0 = time.perf_counter()
-    raw = generate(roles=int(5000 * s), users=int(2000 * s), groups=max(5, int(200 * s)), policies=int(10000 * s))
+    raw = generate(
+        roles=int(5000 * s), users=int(2000 * s), groups=max(5, int(200 * s)), policies=int(10000 * s)
+    )
     path = tmp / "org.json"
     path.write_text(json.dumps(raw))
     t1 = time.perf_counter()
@@ -70,15 +72,25 @@ def main() -> None:
         t6 = time.perf_counter()
     principals = sum(1 for p in snapshot.principals.values() if p.kind != "group")
     rows = len(graph.nodes) + len(graph.relationships)
-    print(f"organization: {len(snapshot.accounts)} accounts, {principals} users+roles, {len(snapshot.policies)} policies"
-          f" ({path.stat().st_size / 1e6:.0f} MB JSON, generated in {t1 - t0:.1f} s)")
-    print(f"parse+validate: {t2 - t1:.1f} s   derive: {t3 - t2:.1f} s ({len(derived.edges)} edges, "
-          f"{len(derived.admin)} admins)")
-    print(f"graph build: {t4 - t3:.1f} s   load: {t5 - t4:.1f} s ({rows} rows, {rows / max(t5 - t4, 1e-9):.0f} rows/s)")
+    print(
+        f"organization: {len(snapshot.accounts)} accounts, {principals} users+roles, "
+        f"{len(snapshot.policies)} policies"
+        f" ({path.stat().st_size / 1e6:.0f} MB JSON, generated in {t1 - t0:.1f} s)"
+    )
+    print(
+        f"parse+validate: {t2 - t1:.1f} s   derive: {t3 - t2:.1f} s ({len(derived.edges)} edges, "
+        f"{len(derived.admin)} admins)"
+    )
+    print(
+        f"graph build: {t4 - t3:.1f} s   load: {t5 - t4:.1f} s "
+        f"({rows} rows, {rows / max(t5 - t4, 1e-9):.0f} rows/s)"
+    )
     print(f"ingest+derive+load total: {t5 - t1:.1f} s")
     print(f"paths-to-admin (all principals): {t6 - t5:.1f} s, {len(reports)} reach admin")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: agentpath {peak:.0f} MB" + (f", store server {server_mb:.0f} MB" if server_mb else ""))
+    print(
+        f"peak memory: agentpath {peak:.0f} MB" + (f", store server {server_mb:.0f} MB" if server_mb else "")
+    )
 
 
 if __name__ == "__main__":

@@ -73,4 +73,6 @@ def is_service_linked_role(arn: str) -> bool:
     """Service-linked roles live under `/aws-service-role/`: AWS exempts them from SCPs and never lets
     IAM principals assume them."""
     parsed = parse_arn(arn)
-    return bool(parsed and parsed.resource_type == "role" and parsed.resource.startswith("role/aws-service-role/"))
+    return bool(
+        parsed and parsed.resource_type == "role" and parsed.resource.startswith("role/aws-service-role/")
+    )

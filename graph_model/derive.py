@@ -109,8 +109,12 @@ class _WhatIf(Evaluator):
 
 
 class _Deriver:
-    def __init__(self, snapshot: Snapshot, techniques: Iterable[Technique],
-                 kinds: Mapping[str, ResourceKind] | None = None) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        techniques: Iterable[Technique],
+        kinds: Mapping[str, ResourceKind] | None = None,
+    ) -> None:
         self.snap = snapshot
         self.base_ev = Evaluator(snapshot)
         self.ev: Evaluator = self.base_ev
@@ -118,10 +122,12 @@ class _Deriver:
         self._state = ""  # memo namespace: "" for the real snapshot, else the hypothetical state
         self.techniques = list(techniques)
         self.kinds = dict(kinds if kinds is not None else resource_kinds())
-        self.assume_technique = next((t.id for t in self.techniques if t.yields == "trusted-role"),
-                                     ASSUME_TECHNIQUE)
-        self.actors = [p for p in snapshot.principals.values()
-                       if p.kind in ("user", "role") and not p.service_linked]
+        self.assume_technique = next(
+            (t.id for t in self.techniques if t.yields == "trusted-role"), ASSUME_TECHNIQUE
+        )
+        self.actors = [
+            p for p in snapshot.principals.values() if p.kind in ("user", "role") and not p.service_linked
+        ]
         self.callers = {p.arn: self.ev.caller(p.arn) for p in self.actors}
         self._catalogue_actions = frozenset(ra.action.lower() for t in self.techniques for ra in t.actions)
         self._actions_by_service: dict[str, list[str]] = defaultdict(list)
@@ -159,8 +165,9 @@ class _Deriver:
             for s in self.ev.identity_statements(p):
                 if not s.is_allow:
                     continue
-                if s.actions is None or any(":" not in a or "*" in a.split(":")[0] or "?" in a.split(":")[0]
-                                            for a in s.actions):
+                if s.actions is None or any(
+                    ":" not in a or "*" in a.split(":")[0] or "?" in a.split(":")[0] for a in s.actions
+                ):
                     candidates: Iterable[str] = self._catalogue_actions
                 else:
                     by_service = self._actions_by_service
@@ -200,16 +207,20 @@ class _Deriver:
         d = self._checks.get(key)
         if d is None:
             p = caller.principal
-            if p is not None and not self._identity_may(p, action, resource) \
-                    and not self.ev.resource_policy(action, resource)[1]:
+            if (
+                p is not None
+                and not self._identity_may(p, action, resource)
+                and not self.ev.resource_policy(action, resource)[1]
+            ):
                 d = Decision("ImplicitDeny")  # no identity statement names it and no resource policy exists
             else:
                 d = self.ev.authorize(caller, action, resource, dict(context), open_world=True)
             self._checks[key] = d
         return d
 
-    def check(self, caller: Caller, ra: RequiredAction, resource: str,
-              extra: dict[str, str] | None = None) -> Decision:
+    def check(
+        self, caller: Caller, ra: RequiredAction, resource: str, extra: dict[str, str] | None = None
+    ) -> Decision:
         return self.authorize(caller, ra.action, resource, {**ra.context, **(extra or {})})
 
     def boundary_permits_admin(self, p: Principal) -> bool:
@@ -220,8 +231,9 @@ class _Deriver:
         return allow_outcome(doc.statements, ADMIN_PROBE_ACTION, "*", ctx).tri is Tri.TRUE
 
     @contextmanager
-    def what_if(self, p: Principal, *, join: tuple[Principal, ...] = (),
-                unbounded: bool = False) -> Iterator[None]:
+    def what_if(
+        self, p: Principal, *, join: tuple[Principal, ...] = (), unbounded: bool = False
+    ) -> Iterator[None]:
         """Evaluate as if `p` had joined `join` and/or lost its boundary; restores the real snapshot after."""
         if self._whatif is None:
             self._whatif = _WhatIf(self.snap, self.base_ev)
@@ -278,9 +290,20 @@ class _Deriver:
                 caller = self.callers.get(arn) or self.ev.caller(arn)
                 d = self.ev.authorize(caller, "sts:AssumeRole", role.arn, open_world=True)
                 if d.allowed:
-                    edges.append(EscalationEdge(arn, role.arn, "CAN_ASSUME", self.assume_technique,
-                                                "principal-access", ["sts:AssumeRole"], d.statements,
-                                                d.conditional, d.conditions, checks=d.checks))
+                    edges.append(
+                        EscalationEdge(
+                            arn,
+                            role.arn,
+                            "CAN_ASSUME",
+                            self.assume_technique,
+                            "principal-access",
+                            ["sts:AssumeRole"],
+                            d.statements,
+                            d.conditional,
+                            d.conditions,
+                            checks=d.checks,
+                        )
+                    )
         return edges
 
     def trust_entry_edges(self) -> list[EscalationEdge]:
@@ -293,20 +316,41 @@ class _Deriver:
                 if not stmt.is_allow or not stmt.principals:
                     continue
                 for service in stmt.principals.get("Service", ()):
-                    d = self.ev.authorize(self.ev.caller(service), "sts:AssumeRole", role.arn,
-                                          open_world=True)
+                    d = self.ev.authorize(
+                        self.ev.caller(service), "sts:AssumeRole", role.arn, open_world=True
+                    )
                     if d.allowed:
-                        edges.append(EscalationEdge(service, role.arn, "CAN_ASSUME", self.assume_technique,
-                                                    "principal-access", ["sts:AssumeRole"], d.statements,
-                                                    d.conditional, d.conditions))
+                        edges.append(
+                            EscalationEdge(
+                                service,
+                                role.arn,
+                                "CAN_ASSUME",
+                                self.assume_technique,
+                                "principal-access",
+                                ["sts:AssumeRole"],
+                                d.statements,
+                                d.conditional,
+                                d.conditions,
+                            )
+                        )
                 for provider in stmt.principals.get("Federated", ()):
                     saml = "saml-provider" in provider
                     action = "sts:AssumeRoleWithSAML" if saml else "sts:AssumeRoleWithWebIdentity"
                     d = self.ev.authorize(self.ev.caller(provider), action, role.arn, open_world=True)
                     if d.allowed:
-                        edges.append(EscalationEdge(provider, role.arn, "CAN_ASSUME", self.assume_technique,
-                                                    "principal-access", [action], d.statements, d.conditional,
-                                                    d.conditions))
+                        edges.append(
+                            EscalationEdge(
+                                provider,
+                                role.arn,
+                                "CAN_ASSUME",
+                                self.assume_technique,
+                                "principal-access",
+                                [action],
+                                d.statements,
+                                d.conditional,
+                                d.conditions,
+                            )
+                        )
         return list({e.key: e for e in edges}.values())
 
     # --- catalogue techniques -----------------------------------------------------------------------------
@@ -341,7 +385,11 @@ class _Deriver:
         return []
 
     def _all_allowed(
-        self, t: Technique, caller: Caller, resources: Mapping[str, str], extra: dict[str, str] | None = None,
+        self,
+        t: Technique,
+        caller: Caller,
+        resources: Mapping[str, str],
+        extra: dict[str, str] | None = None,
         skip: tuple[str, ...] = (),
     ) -> list[Decision] | None:
         """Every action of the technique (but those bound to `skip`) allowed on its bound resource."""
@@ -360,21 +408,49 @@ class _Deriver:
             decisions.append(d)
         return decisions
 
-    def _edge(self, t: Technique, source: str, target: str, decisions: list[Decision], *, grants_admin: bool,
-              potential: bool = False, via: str | None = None, extra_actions: tuple[str, ...] = ()
-              ) -> EscalationEdge:
+    def _edge(
+        self,
+        t: Technique,
+        source: str,
+        target: str,
+        decisions: list[Decision],
+        *,
+        grants_admin: bool,
+        potential: bool = False,
+        via: str | None = None,
+        extra_actions: tuple[str, ...] = (),
+    ) -> EscalationEdge:
         statements = list(dict.fromkeys(s for d in decisions for s in d.statements))
         conditions = [c for d in decisions for c in d.conditions]
         checks = list(dict.fromkeys(c for d in decisions for c in d.checks))
         actions = list(dict.fromkeys([a.action for a in t.actions] + list(extra_actions)))
-        return EscalationEdge(source, target, "CAN_ESCALATE_TO", t.id, t.category, actions,
-                              statements, any(d.conditional for d in decisions), conditions, potential,
-                              grants_admin, checks, via)
+        return EscalationEdge(
+            source,
+            target,
+            "CAN_ESCALATE_TO",
+            t.id,
+            t.category,
+            actions,
+            statements,
+            any(d.conditional for d in decisions),
+            conditions,
+            potential,
+            grants_admin,
+            checks,
+            via,
+        )
 
-    def _templated(self, template: str | None, account: str, *, item: Mapping[str, Any] | None = None,
-                   family: bool = False) -> str:
+    def _templated(
+        self,
+        template: str | None,
+        account: str,
+        *,
+        item: Mapping[str, Any] | None = None,
+        family: bool = False,
+    ) -> str:
         """Fill {account}, {region}, {name}, {id} and, for a listed item, {Field.Path} from the item. With
         `family`, region, name and id become `*`: the pattern every resource of the kind matches."""
+
         def fill(m: re.Match[str]) -> str:
             key = m.group(1)
             if key == "account":
@@ -389,6 +465,7 @@ class _Deriver:
                 return PROBE_ID
             value = _dig(item or {}, key)
             return str(value) if value is not None else m.group(0)
+
         return _PLACEHOLDER.sub(fill, template or "*")
 
     def _base_resources(self, t: Technique, p: Principal) -> dict[str, str]:
@@ -448,8 +525,9 @@ class _Deriver:
         for resources, via, potential in self._self_options(t, p):
             decisions = self._all_allowed(t, caller, resources)
             if decisions is not None:
-                return [self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via,
-                                   potential=potential)]
+                return [
+                    self._edge(t, p.arn, p.arn, decisions, grants_admin=True, via=via, potential=potential)
+                ]
         return []
 
     def _self_escalation(self, p: Principal, caller: Caller) -> _Found | None:
@@ -466,18 +544,31 @@ class _Deriver:
             if not self.applicable(t, p):
                 continue
             for e in self._apply_self(t, p, caller):
-                candidate = _Found([Decision("Allow", e.conditional, e.statements, e.conditions, e.checks)],
-                                   t.id, e.potential, tuple(e.actions))
+                candidate = _Found(
+                    [Decision("Allow", e.conditional, e.statements, e.conditions, e.checks)],
+                    t.id,
+                    e.potential,
+                    tuple(e.actions),
+                )
                 if not e.potential:
                     return candidate
                 found = found or candidate
         return found
 
-    def _chained_edge(self, t: Technique, p: Principal, first: list[Decision], then: _Found,
-                      via: str | None) -> EscalationEdge:
+    def _chained_edge(
+        self, t: Technique, p: Principal, first: list[Decision], then: _Found, via: str | None
+    ) -> EscalationEdge:
         label = f"{via} then {then.via}" if via else f"then {then.via}"
-        return self._edge(t, p.arn, p.arn, first + then.decisions, grants_admin=True,
-                          potential=then.potential, via=label, extra_actions=then.extra_actions)
+        return self._edge(
+            t,
+            p.arn,
+            p.arn,
+            first + then.decisions,
+            grants_admin=True,
+            potential=then.potential,
+            via=label,
+            extra_actions=then.extra_actions,
+        )
 
     def _apply_lift_boundary(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
         if self.boundary_permits_admin(p):
@@ -542,8 +633,13 @@ class _Deriver:
         key = (service, role.arn)
         d = self._service_trust.get(key)
         if d is None:
-            d = self.base_ev.authorize(self.base_ev.caller(service), "sts:AssumeRole", role.arn,
-                                       {"aws:SourceAccount": role.account_id}, open_world=True)
+            d = self.base_ev.authorize(
+                self.base_ev.caller(service),
+                "sts:AssumeRole",
+                role.arn,
+                {"aws:SourceAccount": role.account_id},
+                open_world=True,
+            )
             self._service_trust[key] = d
         return d
 
@@ -558,8 +654,9 @@ class _Deriver:
             self._role_allows[key] = decisions if all(d.allowed for d in decisions) else None
         return self._role_allows[key]
 
-    def _roles_for(self, services: tuple[str, ...], p: Principal, requires: tuple[str, ...],
-                   must_allow: tuple[str, ...]) -> list[tuple[Principal, str, list[Decision]]]:
+    def _roles_for(
+        self, services: tuple[str, ...], p: Principal, requires: tuple[str, ...], must_allow: tuple[str, ...]
+    ) -> list[tuple[Principal, str, list[Decision]]]:
         """(role, the service it trusts, supporting decisions) for roles a service could run as for `p`."""
         out: list[tuple[Principal, str, list[Decision]]] = []
         seen: set[str] = set()
@@ -601,8 +698,9 @@ class _Deriver:
         self._listed_cache[kind.kind] = out
         return out
 
-    def _existing_grant(self, t: Technique, p: Principal, caller: Caller, base: dict[str, str],
-                        skip: tuple[str, ...] = ()) -> _Found | None:
+    def _existing_grant(
+        self, t: Technique, p: Principal, caller: Caller, base: dict[str, str], skip: tuple[str, ...] = ()
+    ) -> _Found | None:
         """The technique's actions on *some* existing resource of its kind that the snapshot does not list:
         first a probe name, then the resource patterns the caller's own statements name (a grant on one
         function still lets it take that function over). A pattern naming exactly a listed resource is left
@@ -618,17 +716,24 @@ class _Deriver:
         listed = {arn for arn, _ in self._listed(kind)}
         family = self._templated(kind.arn, p.account_id, family=True)
         service_prefix = family.split(":")[2]
-        patterns = [r for s in self.ev.identity_statements(p) if s.is_allow for r in s.resources or ()
-                    if r.startswith(f"arn:aws:{service_prefix}:") and r not in listed
-                    and glob_match(family, r.replace("*", "x"))]
+        patterns = [
+            r
+            for s in self.ev.identity_statements(p)
+            if s.is_allow
+            for r in s.resources or ()
+            if r.startswith(f"arn:aws:{service_prefix}:")
+            and r not in listed
+            and glob_match(family, r.replace("*", "x"))
+        ]
         for pattern in dict.fromkeys(patterns):
             decisions = self._all_allowed(t, caller, {**base, "existing": pattern}, skip=skip)
             if decisions is not None:
                 return _Found(decisions, pattern, True)
         return None
 
-    def _listed_grant(self, t: Technique, p: Principal, caller: Caller,
-                      base: dict[str, str]) -> _Found | None:
+    def _listed_grant(
+        self, t: Technique, p: Principal, caller: Caller, base: dict[str, str]
+    ) -> _Found | None:
         """A listed resource of the technique's kind in the caller's account that it may act on: the
         prerequisite is met for certain."""
         assert t.existing is not None
@@ -645,8 +750,9 @@ class _Deriver:
         base = self._base_resources(t, p)
         # Everything but PassRole is the same for every role: evaluate it once.
         if t.existing is not None:
-            found = self._listed_grant(t, p, caller, base) or self._existing_grant(t, p, caller, base,
-                                                                                  skip=("passed-role",))
+            found = self._listed_grant(t, p, caller, base) or self._existing_grant(
+                t, p, caller, base, skip=("passed-role",)
+            )
         else:
             decisions = self._all_allowed(t, caller, base, skip=("passed-role",))
             found = _Found(decisions) if decisions is not None else None
@@ -662,8 +768,17 @@ class _Deriver:
                     break
                 decisions.append(d)
             else:
-                edges.append(self._edge(t, p.arn, role.arn, decisions + support, grants_admin=False,
-                                        potential=found.potential, via=found.via))
+                edges.append(
+                    self._edge(
+                        t,
+                        p.arn,
+                        role.arn,
+                        decisions + support,
+                        grants_admin=False,
+                        potential=found.potential,
+                        via=found.via,
+                    )
+                )
         return edges
 
     def _apply_existing(self, t: Technique, p: Principal, caller: Caller) -> list[EscalationEdge]:
@@ -682,16 +797,26 @@ class _Deriver:
             decisions = self._all_allowed(t, caller, {**base, "existing": resource_arn})
             if decisions is not None and own is not None:
                 certain.add(role_arn)
-                edges.append(self._edge(t, p.arn, role_arn, decisions + own, grants_admin=False,
-                                        via=resource_arn))
+                edges.append(
+                    self._edge(t, p.arn, role_arn, decisions + own, grants_admin=False, via=resource_arn)
+                )
         found = self._existing_grant(t, p, caller, base)
         if found is None:
             return edges
         # An unlisted resource may run as any role its service can assume, a listed resource's role included.
         for role, _service, support in self._roles_for(services, p, requires, t.role_must_allow):
             if role.arn not in certain:
-                edges.append(self._edge(t, p.arn, role.arn, found.decisions + support, grants_admin=False,
-                                        potential=True, via=found.via))
+                edges.append(
+                    self._edge(
+                        t,
+                        p.arn,
+                        role.arn,
+                        found.decisions + support,
+                        grants_admin=False,
+                        potential=True,
+                        via=found.via,
+                    )
+                )
         return edges
 
 

@@ -156,7 +156,9 @@ def statement_applies(stmt: Statement, action: str, resource: str, ctx: RequestC
     return Outcome(tri, conditions, (stmt.ref,))
 
 
-def allow_outcome(statements: Iterable[Statement], action: str, resource: str, ctx: RequestContext) -> Outcome:
+def allow_outcome(
+    statements: Iterable[Statement], action: str, resource: str, ctx: RequestContext
+) -> Outcome:
     """Some Allow statement applies. TRUE wins over UNKNOWN; every TRUE statement is cited."""
     trues: list[StatementRef] = []
     unknown: Outcome | None = None
@@ -313,7 +315,9 @@ class Evaluator:
         return rp.document, True
 
     # --- request context ------------------------------------------------------------------------------
-    def context_for(self, caller: Caller, given: Mapping[str, str | Sequence[str]], open_world: bool) -> RequestContext:
+    def context_for(
+        self, caller: Caller, given: Mapping[str, str | Sequence[str]], open_world: bool
+    ) -> RequestContext:
         values: dict[str, str | list[str]] = {}
         known: set[str] = set()
         p = caller.principal
@@ -331,14 +335,23 @@ class Evaluator:
             for k, v in p.tags.items():
                 values[f"aws:PrincipalTag/{k}"] = v
             org = self.snapshot.organization
-            if org and org.org_id and (p.account_id in org.member_accounts or p.account_id == org.management_account_id):
+            if (
+                org
+                and org.org_id
+                and (p.account_id in org.member_accounts or p.account_id == org.management_account_id)
+            ):
                 values["aws:PrincipalOrgID"] = org.org_id
             known.update({"aws:principalorgid", "aws:principaltag/"})
         if open_world:
             # An attacker acts now, with credentials issued now: time keys are known, not request-dependent.
             now = self.analysis_time
-            values.update({"aws:CurrentTime": now, "aws:TokenIssueTime": now,
-                           "aws:EpochTime": str(int(_parse_time(now)))})
+            values.update(
+                {
+                    "aws:CurrentTime": now,
+                    "aws:TokenIssueTime": now,
+                    "aws:EpochTime": str(int(_parse_time(now))),
+                }
+            )
         values.update({k: (list(v) if not isinstance(v, str) else v) for k, v in given.items()})
         ctx = RequestContext.of(values)
         if open_world:
@@ -390,8 +403,8 @@ class Evaluator:
             deny_sets.append(boundary.statements)
         if session_stmts:
             deny_sets.append(session_stmts)
-        for levels in (scp or [], rcp or []):
-            deny_sets.extend(levels)
+        for org_levels in (scp or [], rcp or []):
+            deny_sets.extend(org_levels)
         denies = [deny_outcome(s, action, resource, ctx) for s in deny_sets]
         res_deny = self._resource_deny(res_stmts, caller, action, resource, ctx)
         denies.append(res_deny)
@@ -467,10 +480,14 @@ class Evaluator:
         statements = list(dict.fromkeys(final.statements))
         conditional = final.tri is Tri.UNKNOWN
         conditions = list(final.conditions)
-        return Decision("Allow", conditional=conditional, statements=statements, conditions=conditions, checks=checks)
+        return Decision(
+            "Allow", conditional=conditional, statements=statements, conditions=conditions, checks=checks
+        )
 
     # --- resource policies: who they name ---------------------------------------------------------------
-    def _principal_match(self, block: Mapping[str, tuple[str, ...]] | None, caller: Caller) -> GrantKind | None:
+    def _principal_match(
+        self, block: Mapping[str, tuple[str, ...]] | None, caller: Caller
+    ) -> GrantKind | None:
         if block is None:
             return None
         if "*" in block or "*" in block.get("AWS", ()):
@@ -513,7 +530,9 @@ class Evaluator:
                 continue
             current, current_kind = best
             better_tri = o.tri is Tri.TRUE and current.tri is not Tri.TRUE
-            same_tri_better_kind = o.tri == current.tri and (current_kind is None or rank[kind] < rank[current_kind])
+            same_tri_better_kind = o.tri == current.tri and (
+                current_kind is None or rank[kind] < rank[current_kind]
+            )
             if current.tri is Tri.FALSE or better_tri or same_tri_better_kind:
                 best = (o, kind)
         return best
@@ -527,7 +546,10 @@ class Evaluator:
                 continue
             if stmt.principals is not None and self._principal_match(stmt.principals, caller) is None:
                 continue
-            if stmt.not_principals is not None and self._principal_match(stmt.not_principals, caller) is not None:
+            if (
+                stmt.not_principals is not None
+                and self._principal_match(stmt.not_principals, caller) is not None
+            ):
                 continue
             matching.append(stmt)
         return deny_outcome(matching, action, resource, ctx)
@@ -549,7 +571,10 @@ def admin_probes(account_id: str) -> list[tuple[str, str]]:
         ("s3:GetObject", "arn:aws:s3:::agentpath-probe/object"),
         ("lambda:CreateFunction", f"arn:aws:lambda:us-east-1:{account_id}:function:agentpath-probe"),
         ("kms:Decrypt", f"arn:aws:kms:us-east-1:{account_id}:key/agentpath-probe"),
-        ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{account_id}:secret:agentpath-probe"),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{account_id}:secret:agentpath-probe",
+        ),
         ("organizations:ListAccounts", "*"),
     ]
 
@@ -570,5 +595,10 @@ def admin_decision(ev: Evaluator, caller: Caller, *, open_world: bool = True) ->
         if not d.allowed:
             return d
         conditions.extend(d.conditions)
-    return Decision("Allow", conditional=probe.conditional or bool(conditions), statements=probe.statements,
-                    conditions=conditions, checks=probe.checks)
+    return Decision(
+        "Allow",
+        conditional=probe.conditional or bool(conditions),
+        statements=probe.statements,
+        conditions=conditions,
+        checks=probe.checks,
+    )

@@ -30,8 +30,21 @@ NODE_LABELS = {
     "PrivilegeEvent": "event",
 }
 RELATIONSHIPS = (
-    "IN_ACCOUNT", "MEMBER_OF", "HAS_POLICY", "CAN_ASSUME", "CAN_ESCALATE_TO", "RUNS_AS", "DELEGATES_TO",
-    "OWNED_BY", "SPONSORED_BY", "MONITORED_BY", "MEMBER_OF_TEAM", "APPROVED", "COVERS", "PERFORMED", "GRANTED",
+    "IN_ACCOUNT",
+    "MEMBER_OF",
+    "HAS_POLICY",
+    "CAN_ASSUME",
+    "CAN_ESCALATE_TO",
+    "RUNS_AS",
+    "DELEGATES_TO",
+    "OWNED_BY",
+    "SPONSORED_BY",
+    "MONITORED_BY",
+    "MEMBER_OF_TEAM",
+    "APPROVED",
+    "COVERS",
+    "PERFORMED",
+    "GRANTED",
 )
 
 
@@ -82,19 +95,37 @@ def edge_props(e: EscalationEdge) -> dict[str, Any]:
 def build_graph(snapshot: Snapshot, derived: Derived) -> GraphData:
     g = GraphData()
     for acct in sorted(snapshot.accounts.values(), key=lambda a: a.account_id):
-        g.nodes.append(NodeRecord("Account", acct.account_id, {"id": acct.account_id, "name": acct.name or "",
-                                                                "owner": acct.owner or ""}))
+        g.nodes.append(
+            NodeRecord(
+                "Account",
+                acct.account_id,
+                {"id": acct.account_id, "name": acct.name or "", "owner": acct.owner or ""},
+            )
+        )
     used_policies: set[str] = set()
     for p in sorted(snapshot.principals.values(), key=lambda p: p.arn):
         label = {"user": "User", "role": "Role", "group": "Group"}[p.kind]
         admin = derived.admin.get(p.arn)
-        g.nodes.append(NodeRecord(label, p.arn, {
-            "arn": p.arn, "name": p.name, "path": p.path, "account_id": p.account_id, "kind": p.kind,
-            "is_admin": bool(admin and admin.allowed and not admin.conditional),
-            "admin_conditional": bool(admin and admin.conditional),
-            "boundary_arn": p.boundary_arn or "", "service_linked": p.service_linked,
-            "tags": json.dumps(p.tags, sort_keys=True), "created": p.created or "", "unique_id": p.unique_id or "",
-        }))
+        g.nodes.append(
+            NodeRecord(
+                label,
+                p.arn,
+                {
+                    "arn": p.arn,
+                    "name": p.name,
+                    "path": p.path,
+                    "account_id": p.account_id,
+                    "kind": p.kind,
+                    "is_admin": bool(admin and admin.allowed and not admin.conditional),
+                    "admin_conditional": bool(admin and admin.conditional),
+                    "boundary_arn": p.boundary_arn or "",
+                    "service_linked": p.service_linked,
+                    "tags": json.dumps(p.tags, sort_keys=True),
+                    "created": p.created or "",
+                    "unique_id": p.unique_id or "",
+                },
+            )
+        )
         g.relationships.append(RelRecord("IN_ACCOUNT", p.arn, p.account_id))
         for group in snapshot.groups_of(p) if p.kind == "user" else []:
             g.relationships.append(RelRecord("MEMBER_OF", p.arn, group.arn))
@@ -103,20 +134,36 @@ def build_graph(snapshot: Snapshot, derived: Derived) -> GraphData:
             g.relationships.append(RelRecord("HAS_POLICY", p.arn, arn, "managed", {"attachment": "managed"}))
         if p.boundary_arn:
             used_policies.add(p.boundary_arn)
-            g.relationships.append(RelRecord("HAS_POLICY", p.arn, p.boundary_arn, "boundary",
-                                             {"attachment": "boundary"}))
+            g.relationships.append(
+                RelRecord("HAS_POLICY", p.arn, p.boundary_arn, "boundary", {"attachment": "boundary"})
+            )
         for inline in p.inline_policies:
             uid = f"{p.arn}#inline/{inline.name}"
-            g.nodes.append(NodeRecord("Policy", uid, {"arn": uid, "name": inline.name, "kind": "inline",
-                                                      "account_id": p.account_id}))
+            g.nodes.append(
+                NodeRecord(
+                    "Policy",
+                    uid,
+                    {"arn": uid, "name": inline.name, "kind": "inline", "account_id": p.account_id},
+                )
+            )
             g.relationships.append(RelRecord("HAS_POLICY", p.arn, uid, "inline", {"attachment": "inline"}))
     for arn in sorted(used_policies | {a for a, pol in snapshot.policies.items() if not pol.aws_managed}):
         pol = snapshot.policies.get(arn)
         kind = "aws-managed" if arn.startswith("arn:aws:iam::aws:") else "customer-managed"
-        g.nodes.append(NodeRecord("Policy", arn, {"arn": arn, "name": pol.name if pol else arn.rsplit("/", 1)[-1],
-                                                  "kind": kind, "account_id": pol.account_id if pol else "",
-                                                  "default_version": (pol.default_version_id or "") if pol else "",
-                                                  "in_snapshot": pol is not None}))
+        g.nodes.append(
+            NodeRecord(
+                "Policy",
+                arn,
+                {
+                    "arn": arn,
+                    "name": pol.name if pol else arn.rsplit("/", 1)[-1],
+                    "kind": kind,
+                    "account_id": pol.account_id if pol else "",
+                    "default_version": (pol.default_version_id or "") if pol else "",
+                    "in_snapshot": pol is not None,
+                },
+            )
+        )
     sources = {e.source for e in derived.edges if e.source not in snapshot.principals}
     for src in sorted(sources):
         if src.endswith(".amazonaws.com") or src.endswith(".amazonaws.com.cn"):

@@ -12,8 +12,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STEP_FIELDS = ("technique", "category", "actions", "statements", "conditional", "conditions", "potential",
-               "grants_admin", "relationship", "via")
+STEP_FIELDS = (
+    "technique",
+    "category",
+    "actions",
+    "statements",
+    "conditional",
+    "conditions",
+    "potential",
+    "grants_admin",
+    "relationship",
+    "via",
+)
 
 
 @dataclass
@@ -30,8 +40,12 @@ class Step:
     edge: Mapping[str, Any]
 
     def as_dict(self, owners: Mapping[str, str | None]) -> dict[str, Any]:
-        out: dict[str, Any] = {"from": self.source, "to": self.target, "technique": self.edge["technique"],
-                               "actions": list(self.edge.get("actions") or [])}
+        out: dict[str, Any] = {
+            "from": self.source,
+            "to": self.target,
+            "technique": self.edge["technique"],
+            "actions": list(self.edge.get("actions") or []),
+        }
         out["owner"] = owners.get(self.source)
         for key in ("category", "statements", "conditional", "potential", "grants_admin", "via"):
             if key in self.edge:
@@ -49,7 +63,9 @@ class EscalationPath:
         return len(self.steps)
 
 
-def index_edges(edges: Iterable[Mapping[str, Any]], options: PathOptions) -> dict[str, list[Mapping[str, Any]]]:
+def index_edges(
+    edges: Iterable[Mapping[str, Any]], options: PathOptions
+) -> dict[str, list[Mapping[str, Any]]]:
     out: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for e in edges:
         if e.get("conditional") and not options.include_conditional:
@@ -60,7 +76,9 @@ def index_edges(edges: Iterable[Mapping[str, Any]], options: PathOptions) -> dic
     for lst in out.values():
         # Certain steps before conditional, conditional before potential: among equally short paths the one
         # shown is the one most surely exploitable.
-        lst.sort(key=lambda e: (bool(e.get("potential")), bool(e.get("conditional")), e["target"], e["technique"]))
+        lst.sort(
+            key=lambda e: (bool(e.get("potential")), bool(e.get("conditional")), e["target"], e["technique"])
+        )
     return out
 
 
@@ -97,4 +115,6 @@ def shortest_paths(
             if target not in parent:
                 parent[target] = new_trail
                 queue.append(target)
-    return [EscalationPath(t, steps) for t, steps in sorted(found.items(), key=lambda kv: (len(kv[1]), kv[0]))]
+    return [
+        EscalationPath(t, steps) for t, steps in sorted(found.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    ]

@@ -27,7 +27,9 @@ class PolicyFormatError(ValueError):
 class StatementRef:
     """Where a statement lives, so that every edge can cite the exact text that allows it."""
 
-    policy: str  # managed policy ARN, or `<principal arn>#inline/<name>`, `trust:<role arn>`, `scp:<name>`, ...
+    policy: (
+        str  # managed policy ARN, or `<principal arn>#inline/<name>`, `trust:<role arn>`, `scp:<name>`, ...
+    )
     index: int
     sid: str | None = None
     kind: str = "identity"  # identity | boundary | session | scp | rcp | resource | trust
@@ -75,7 +77,7 @@ def _principal_block(value: Any, path: str) -> Mapping[str, tuple[str, ...]]:
     if value == "*":
         return {"*": ("*",)}
     if not isinstance(value, dict):
-        raise PolicyFormatError(path, "expected \"*\" or an object such as {\"AWS\": ...}")
+        raise PolicyFormatError(path, 'expected "*" or an object such as {"AWS": ...}')
     block: dict[str, tuple[str, ...]] = {}
     for key, item in value.items():
         if isinstance(item, (int, float)) and not isinstance(item, bool):
@@ -110,7 +112,7 @@ def load_document(raw: Any, policy: str, kind: str = "identity", path: str = "")
             raise PolicyFormatError(spath, "expected an object")
         effect = item.get("Effect")
         if effect not in ("Allow", "Deny"):
-            raise PolicyFormatError(f"{spath}.Effect", "must be \"Allow\" or \"Deny\"")
+            raise PolicyFormatError(f"{spath}.Effect", 'must be "Allow" or "Deny"')
         condition = item.get("Condition")
         if condition is not None and not (
             isinstance(condition, dict) and all(isinstance(v, dict) for v in condition.values())
@@ -121,19 +123,25 @@ def load_document(raw: Any, policy: str, kind: str = "identity", path: str = "")
             Statement(
                 effect=effect,
                 actions=_as_tuple(item["Action"], f"{spath}.Action") if "Action" in item else None,
-                not_actions=_as_tuple(item["NotAction"], f"{spath}.NotAction") if "NotAction" in item else None,
+                not_actions=_as_tuple(item["NotAction"], f"{spath}.NotAction")
+                if "NotAction" in item
+                else None,
                 resources=_as_tuple(item["Resource"], f"{spath}.Resource") if "Resource" in item else None,
                 not_resources=(
                     _as_tuple(item["NotResource"], f"{spath}.NotResource") if "NotResource" in item else None
                 ),
-                principals=_principal_block(item["Principal"], f"{spath}.Principal") if "Principal" in item else None,
+                principals=_principal_block(item["Principal"], f"{spath}.Principal")
+                if "Principal" in item
+                else None,
                 not_principals=(
                     _principal_block(item["NotPrincipal"], f"{spath}.NotPrincipal")
                     if "NotPrincipal" in item
                     else None
                 ),
                 condition=condition or None,
-                ref=StatementRef(policy=policy, index=index, sid=sid if isinstance(sid, str) else None, kind=kind),
+                ref=StatementRef(
+                    policy=policy, index=index, sid=sid if isinstance(sid, str) else None, kind=kind
+                ),
                 version=version,
             )
         )

@@ -23,7 +23,9 @@ class ManagedPolicy:
     account_id: str  # "aws" for AWS-managed policies
     default_version_id: str | None
     document: PolicyDocument  # the default version: the only one in effect
-    versions: dict[str, PolicyDocument] = field(default_factory=dict)  # every stored version, for dormant ones
+    versions: dict[str, PolicyDocument] = field(
+        default_factory=dict
+    )  # every stored version, for dormant ones
 
     @property
     def aws_managed(self) -> bool:

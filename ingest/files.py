@@ -36,7 +36,9 @@ def read_document(path: Path) -> Any:
     limit = max_file_bytes()
     if size > limit:
         raise IngestError(
-            name, "", f"file is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit (AGENTPATH_MAX_FILE_MB)"
+            name,
+            "",
+            f"file is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit (AGENTPATH_MAX_FILE_MB)",
         )
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
@@ -57,7 +59,9 @@ def read_document(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise IngestError(name, f"line {exc.lineno} column {exc.colno}", f"malformed JSON ({exc.msg})") from exc
+        raise IngestError(
+            name, f"line {exc.lineno} column {exc.colno}", f"malformed JSON ({exc.msg})"
+        ) from exc
 
 
 def expand_paths(paths: list[str]) -> list[Path]:

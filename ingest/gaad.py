@@ -57,8 +57,16 @@ def normalize_gaad(doc: Any, source: str, where: str = "") -> dict[str, Any]:
                 entry[name_field] = arn.name
             if not isinstance(entry.get("Path"), str):
                 entry["Path"] = arn.path
-            for list_field in ("AttachedManagedPolicies", "UserPolicyList", "RolePolicyList", "GroupPolicyList",
-                               "GroupList", "PolicyVersionList", "InstanceProfileList", "Tags"):
+            for list_field in (
+                "AttachedManagedPolicies",
+                "UserPolicyList",
+                "RolePolicyList",
+                "GroupPolicyList",
+                "GroupList",
+                "PolicyVersionList",
+                "InstanceProfileList",
+                "Tags",
+            ):
                 if list_field in entry and entry[list_field] is None:
                     entry[list_field] = []
                 if list_field in entry and isinstance(entry[list_field], dict):
@@ -80,7 +88,9 @@ def gaad_account(doc: dict[str, Any], source: str, where: str = "") -> str | Non
                 accounts.add(arn.account)
     if len(accounts) > 1:
         raise IngestError(
-            source, where or "(top level)", f"one GAAD document holds several accounts: {', '.join(sorted(accounts))}"
+            source,
+            where or "(top level)",
+            f"one GAAD document holds several accounts: {', '.join(sorted(accounts))}",
         )
     return next(iter(accounts), None)
 

@@ -34,8 +34,10 @@ class IngestSummary:
     run_id: str
 
     def line(self) -> str:
-        return (f"ingested {self.accounts} accounts, {self.principals} principals, {self.policies} policies, "
-                f"{self.edges} escalation edges in {self.seconds:.1f} s")
+        return (
+            f"ingested {self.accounts} accounts, {self.principals} principals, {self.policies} policies, "
+            f"{self.edges} escalation edges in {self.seconds:.1f} s"
+        )
 
 
 def read_inputs(paths: list[str]) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def read_inputs(paths: list[str]) -> dict[str, Any]:
 
 
 def analyse(bundle: dict[str, Any]) -> tuple[Snapshot, GraphData, int]:
-    """Pure analysis of a merged bundle: the snapshot, the graph to load, and the number of escalation edges."""
+    """Pure analysis of a merged bundle: the snapshot, the graph to load, the number of escalation edges."""
     from graph_model.enrich import enrich  # agents, owners, events: added by later layers
 
     snapshot = build_snapshot(bundle)
@@ -66,15 +68,26 @@ def ingest_bundle(new: dict[str, Any], store: GraphStore, progress: Progress | N
     merged = overlay(previous, new)
     snapshot, graph, edge_count = analyse(merged)
     run_id = uuid.uuid4().hex[:12]
-    run = {"run_id": run_id, "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-           "accounts": sorted(snapshot.accounts)}
+    run = {
+        "run_id": run_id,
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "accounts": sorted(snapshot.accounts),
+    }
     store.replace(graph, merged, run, progress)
     principals = sum(1 for p in snapshot.principals.values() if p.kind in ("user", "role"))
-    return IngestSummary(len(snapshot.accounts), principals, len(snapshot.policies), edge_count,
-                         time.monotonic() - started, run_id)
+    return IngestSummary(
+        len(snapshot.accounts),
+        principals,
+        len(snapshot.policies),
+        edge_count,
+        time.monotonic() - started,
+        run_id,
+    )
 
 
-def ingest_files(paths: list[str], store_uri: str | None = None, progress: Progress | None = None) -> IngestSummary:
+def ingest_files(
+    paths: list[str], store_uri: str | None = None, progress: Progress | None = None
+) -> IngestSummary:
     new = read_inputs(paths)
     with open_store(store_uri) as store:
         return ingest_bundle(new, store, progress)

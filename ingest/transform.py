@@ -49,7 +49,9 @@ def _managed_policy(item: dict[str, Any], source: str, field: str) -> ManagedPol
         if not isinstance(ver, dict):
             raise IngestError(source, f"{field}.PolicyVersionList[{i}]", "expected an object")
         vid = str(ver.get("VersionId", f"v{i + 1}"))
-        doc = _doc(ver.get("Document"), arn_text, "identity", source, f"{field}.PolicyVersionList[{i}].Document")
+        doc = _doc(
+            ver.get("Document"), arn_text, "identity", source, f"{field}.PolicyVersionList[{i}].Document"
+        )
         versions[vid] = doc
         if ver.get("IsDefaultVersion") is True and default_id is None:
             default_id = vid
@@ -77,15 +79,26 @@ def _attached(entry: dict[str, Any], source: str, field: str) -> list[str]:
     return arns
 
 
-def _inline(entry: dict[str, Any], list_key: str, owner_arn: str, source: str, field: str) -> list[InlinePolicy]:
+def _inline(
+    entry: dict[str, Any], list_key: str, owner_arn: str, source: str, field: str
+) -> list[InlinePolicy]:
     out = []
     for i, pol in enumerate(entry.get(list_key, [])):
         if not isinstance(pol, dict) or not isinstance(pol.get("PolicyName"), str):
             raise IngestError(source, f"{field}.{list_key}[{i}].PolicyName", "missing")
         ref = f"{owner_arn}#inline/{pol['PolicyName']}"
-        out.append(InlinePolicy(pol["PolicyName"],
-                                _doc(pol.get("PolicyDocument"), ref, "identity", source,
-                                     f"{field}.{list_key}[{i}].PolicyDocument")))
+        out.append(
+            InlinePolicy(
+                pol["PolicyName"],
+                _doc(
+                    pol.get("PolicyDocument"),
+                    ref,
+                    "identity",
+                    source,
+                    f"{field}.{list_key}[{i}].PolicyDocument",
+                ),
+            )
+        )
     return out
 
 
@@ -107,37 +120,62 @@ def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
         for i, u in enumerate(gaad.get("UserDetailList", [])):
             field = f"{base}.UserDetailList[{i}]"
             snap.principals[u["Arn"]] = Principal(
-                arn=u["Arn"], kind="user", name=u["UserName"], path=u["Path"], account_id=acct,
-                unique_id=u.get("UserId"), tags=_tags(u.get("Tags")),
+                arn=u["Arn"],
+                kind="user",
+                name=u["UserName"],
+                path=u["Path"],
+                account_id=acct,
+                unique_id=u.get("UserId"),
+                tags=_tags(u.get("Tags")),
                 inline_policies=_inline(u, "UserPolicyList", u["Arn"], source, field),
-                managed_policy_arns=_attached(u, source, field), boundary_arn=_boundary(u),
-                group_names=[g for g in u.get("GroupList", []) if isinstance(g, str)],
+                managed_policy_arns=_attached(u, source, field),
+                boundary_arn=_boundary(u),
+                group_names=[str(g) for g in u.get("GroupList", []) if isinstance(g, str)],
                 created=u.get("CreateDate"),
             )
         for i, g in enumerate(gaad.get("GroupDetailList", [])):
             field = f"{base}.GroupDetailList[{i}]"
             snap.principals[g["Arn"]] = Principal(
-                arn=g["Arn"], kind="group", name=g["GroupName"], path=g["Path"], account_id=acct,
+                arn=g["Arn"],
+                kind="group",
+                name=g["GroupName"],
+                path=g["Path"],
+                account_id=acct,
                 unique_id=g.get("GroupId"),
                 inline_policies=_inline(g, "GroupPolicyList", g["Arn"], source, field),
-                managed_policy_arns=_attached(g, source, field), created=g.get("CreateDate"),
+                managed_policy_arns=_attached(g, source, field),
+                created=g.get("CreateDate"),
             )
         for i, r in enumerate(gaad.get("RoleDetailList", [])):
             field = f"{base}.RoleDetailList[{i}]"
             last_used = r.get("RoleLastUsed") or {}
             snap.principals[r["Arn"]] = Principal(
-                arn=r["Arn"], kind="role", name=r["RoleName"], path=r["Path"], account_id=acct,
-                unique_id=r.get("RoleId"), tags=_tags(r.get("Tags")),
+                arn=r["Arn"],
+                kind="role",
+                name=r["RoleName"],
+                path=r["Path"],
+                account_id=acct,
+                unique_id=r.get("RoleId"),
+                tags=_tags(r.get("Tags")),
                 inline_policies=_inline(r, "RolePolicyList", r["Arn"], source, field),
-                managed_policy_arns=_attached(r, source, field), boundary_arn=_boundary(r),
-                trust_policy=_doc(r.get("AssumeRolePolicyDocument"), f"trust:{r['Arn']}", "trust", source,
-                                  f"{field}.AssumeRolePolicyDocument"),
-                instance_profile_arns=[p.get("Arn") for p in r.get("InstanceProfileList", [])
-                                       if isinstance(p, dict) and isinstance(p.get("Arn"), str)],
+                managed_policy_arns=_attached(r, source, field),
+                boundary_arn=_boundary(r),
+                trust_policy=_doc(
+                    r.get("AssumeRolePolicyDocument"),
+                    f"trust:{r['Arn']}",
+                    "trust",
+                    source,
+                    f"{field}.AssumeRolePolicyDocument",
+                ),
+                instance_profile_arns=[
+                    str(p["Arn"])
+                    for p in r.get("InstanceProfileList", [])
+                    if isinstance(p, dict) and isinstance(p.get("Arn"), str)
+                ],
                 created=r.get("CreateDate"),
                 last_used=last_used.get("LastUsedDate") if isinstance(last_used, dict) else None,
             )
-    for i, item in enumerate(bundle.get("accounts", [])):
+    for item in bundle.get("accounts", []):
         acct = snap.accounts.setdefault(item["id"], Account(account_id=item["id"]))
         acct.name = item.get("name") or acct.name
         acct.owner = item.get("owner") or acct.owner
@@ -151,25 +189,41 @@ def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
     org = bundle.get("organization")
     if org:
         policies = [
-            OrgPolicy(kind=p["type"], name=str(p.get("name", f"{p['type']}-{i}")), targets=list(p["targets"]),
-                      document=_doc(p["document"], f"{p['type'].lower()}:{p.get('name', i)}", p["type"].lower(),
-                                    source, f"organization.policies[{i}].document"))
+            OrgPolicy(
+                kind=p["type"],
+                name=str(p.get("name", f"{p['type']}-{i}")),
+                targets=list(p["targets"]),
+                document=_doc(
+                    p["document"],
+                    f"{p['type'].lower()}:{p.get('name', i)}",
+                    p["type"].lower(),
+                    source,
+                    f"organization.policies[{i}].document",
+                ),
+            )
             for i, p in enumerate(org.get("policies", []))
         ]
         snap.organization = Organization(
-            org_id=org.get("id"), management_account_id=org.get("management_account_id"),
-            member_accounts={k: list(v) for k, v in org.get("member_accounts", {}).items()}, policies=policies,
+            org_id=org.get("id"),
+            management_account_id=org.get("management_account_id"),
+            member_accounts={k: list(v) for k, v in org.get("member_accounts", {}).items()},
+            policies=policies,
         )
     for i, rp in enumerate(bundle.get("resource_policies", [])):
-        doc = None if rp.get("policy") is None else _doc(rp["policy"], rp["arn"], "resource", source,
-                                                          f"resource_policies[{i}].policy")
+        doc = (
+            None
+            if rp.get("policy") is None
+            else _doc(rp["policy"], rp["arn"], "resource", source, f"resource_policies[{i}].policy")
+        )
         snap.resource_policies[rp["arn"]] = ResourcePolicy(rp["arn"], rp.get("account_id"), doc)
-    for i, idp in enumerate(bundle.get("identity_providers", [])):
+    for idp in bundle.get("identity_providers", []):
         kind = str(idp.get("type") or ("OIDC" if "oidc-provider" in idp["arn"] else "SAML"))
         snap.identity_providers[idp["arn"]] = IdentityProvider(idp["arn"], kind, idp.get("url"))
     for i, s in enumerate(bundle.get("sessions", [])):
-        docs = [_doc(p, f"session:{s['session_arn']}", "session", source, f"sessions[{i}].session_policies[{j}]")
-                for j, p in enumerate(s.get("session_policies") or [])]
+        docs = [
+            _doc(p, f"session:{s['session_arn']}", "session", source, f"sessions[{i}].session_policies[{j}]")
+            for j, p in enumerate(s.get("session_policies") or [])
+        ]
         snap.sessions[s["session_arn"]] = Session(s["session_arn"], s["role_arn"], docs)
     snap.agent_resources = dict(bundle.get("agent_resources") or {})
     snap.cloudtrail = list(bundle.get("cloudtrail") or [])

@@ -56,7 +56,9 @@ def parse_query_file(path: Path) -> NamedQuery:
         raise ValueError(f"{path.name}: missing '// name:' header")
     split = lambda v: [x.strip() for x in v.split(",") if x.strip() and x.strip() != "(none)"]  # noqa: E731
     return NamedQuery(
-        name=meta["name"], purpose=meta.get("purpose", ""), params=split(meta.get("params", "")),
+        name=meta["name"],
+        purpose=meta.get("purpose", ""),
+        params=split(meta.get("params", "")),
         columns=split(meta.get("columns", "")),
         texts={k: "\n".join(v).strip() for k, v in texts.items() if "\n".join(v).strip()},
         scheduled=meta.get("scheduled", "").lower() in ("yes", "true"),

@@ -35,7 +35,9 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {}
 
 
-def _store_for(case: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[str], cache: dict[str, str]) -> str:
+def _store_for(
+    case: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[str], cache: dict[str, str]
+) -> str:
     if case["id"] in cache:
         return cache[case["id"]]
     folder = tmp / case["id"]
@@ -49,22 +51,48 @@ def _store_for(case: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.parametrize(("case", "question", "expected"), _load_questions())
-def test_edge_case(case: dict[str, Any], question: dict[str, Any], expected: dict[str, Any],
-                   tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str],
-                   stores: dict[str, str]) -> None:
+def test_edge_case(
+    case: dict[str, Any],
+    question: dict[str, Any],
+    expected: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    stores: dict[str, str],
+) -> None:
     tmp = tmp_path_factory.getbasetemp() / "edge-cases"
     tmp.mkdir(exist_ok=True)
     store = _store_for(case, tmp, capsys, stores)
     qtype = question["type"]
     if qtype == "reaches_admin":
-        report = run_json(capsys, "--store", store, "paths", "--from", question["principal"], "--to", "admin",
-                          "--format", "json")
+        report = run_json(
+            capsys,
+            "--store",
+            store,
+            "paths",
+            "--from",
+            question["principal"],
+            "--to",
+            "admin",
+            "--format",
+            "json",
+        )
         assert report["reaches_admin"] is expected["answer"], json.dumps(report, indent=1)[:2000]
         return
     resource = question["role"] if qtype == "can_assume_role" else question["resource"]
     action = question.get("action") or "sts:AssumeRole"
-    argv = ["--store", store, "check", "--principal", question["principal"], "--action", action,
-            "--resource", resource, "--format", "json"]
+    argv = [
+        "--store",
+        store,
+        "check",
+        "--principal",
+        question["principal"],
+        "--action",
+        action,
+        "--resource",
+        resource,
+        "--format",
+        "json",
+    ]
     for key, value in (question.get("context") or {}).items():
         for v in value if isinstance(value, list) else [value]:
             argv += ["--context", f"{key}={v}"]

@@ -29,8 +29,11 @@ def _emit(payload: Any, fmt: str, text: Callable[[Any], str]) -> None:
 def _path_options(args: argparse.Namespace) -> Any:
     from graph_model.paths import PathOptions
 
-    return PathOptions(max_hops=args.max_hops, include_conditional=not args.exclude_conditional,
-                       include_potential=not args.exclude_potential)
+    return PathOptions(
+        max_hops=args.max_hops,
+        include_conditional=not args.exclude_conditional,
+        include_potential=not args.exclude_potential,
+    )
 
 
 # --- verbs --------------------------------------------------------------------------------------------------
@@ -68,10 +71,19 @@ def cmd_paths(args: argparse.Namespace) -> int:
         rows = []
         for r in items:
             path = r["paths"][0] if r["paths"] else None
-            route = " -> ".join([short(r["source"])] + [f"[{s['technique']}] {short(s['to'])}" for s in path["steps"]]) \
-                if path else "(is admin)"
-            rows.append([short(r["source"]), "admin" if r["source_is_admin"] else path["hops"] if path else "", route])
-        return render(["principal", "hops", "shortest path"], rows) + f"\n\n{len(items)} principals reach admin"
+            route = (
+                " -> ".join(
+                    [short(r["source"])] + [f"[{s['technique']}] {short(s['to'])}" for s in path["steps"]]
+                )
+                if path
+                else "(is admin)"
+            )
+            rows.append(
+                [short(r["source"]), "admin" if r["source_is_admin"] else path["hops"] if path else "", route]
+            )
+        return (
+            render(["principal", "hops", "shortest path"], rows) + f"\n\n{len(items)} principals reach admin"
+        )
 
     _emit(reports, args.format, text)
     return EXIT_OK
@@ -97,12 +109,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     with open_store(args.store) as store:
         snapshot = snapshot_from_store(store)
-    result = check(snapshot, args.principal, args.action, args.resource, _parse_context(args.context),
-                   args.resource_account)
+    result = check(
+        snapshot,
+        args.principal,
+        args.action,
+        args.resource,
+        _parse_context(args.context),
+        args.resource_account,
+    )
 
     def text(r: dict[str, Any]) -> str:
         lines = [f"{r['decision']}: {r['principal']} -> {r['action']} on {r['resource']}"]
-        lines += [f"  statement: {s['policy']} #{s['sid'] or s['index']} ({s['kind']})" for s in r["statements"]]
+        lines += [
+            f"  statement: {s['policy']} #{s['sid'] or s['index']} ({s['kind']})" for s in r["statements"]
+        ]
         lines += [f"  passed: {c}" for c in r.get("checks", [])]
         if r.get("undecided"):
             lines.append(f"  undecided conditions: {json.dumps(r['undecided'])}")
@@ -117,8 +137,11 @@ def cmd_techniques(args: argparse.Namespace) -> int:
     from ui.tables import render
 
     items = [t.as_dict() for t in catalogue()]
-    _emit(items, args.format,
-          lambda ts: render(["id", "category", "name"], [[t["id"], t["category"], t["name"]] for t in ts]))
+    _emit(
+        items,
+        args.format,
+        lambda ts: render(["id", "category", "name"], [[t["id"], t["category"], t["name"]] for t in ts]),
+    )
     return EXIT_OK
 
 
@@ -178,16 +201,25 @@ def cmd_store(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------------------
 def _add_path_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-hops", type=int, default=6, help="longest path to search (default 6)")
-    p.add_argument("--exclude-conditional", action="store_true",
-                   help="drop steps that hold only when a request condition holds (MFA, source IP, ...)")
-    p.add_argument("--exclude-potential", action="store_true",
-                   help="drop steps that need an existing resource the snapshot does not list")
+    p.add_argument(
+        "--exclude-conditional",
+        action="store_true",
+        help="drop steps that hold only when a request condition holds (MFA, source IP, ...)",
+    )
+    p.add_argument(
+        "--exclude-potential",
+        action="store_true",
+        help="drop steps that need an existing resource the snapshot does not list",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agentpath", description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--store", default=None,
-                        help="embedded:PATH (default, per-user data folder) or bolt://HOST:PORT; env AGENTPATH_STORE")
+    parser.add_argument(
+        "--store",
+        default=None,
+        help="embedded:PATH (default, per-user data folder) or bolt://HOST:PORT; env AGENTPATH_STORE",
+    )
     sub = parser.add_subparsers(dest="verb", required=True)
 
     p = sub.add_parser("ingest", help="load GAAD files, bundles, agent manifests or CloudTrail logs")
@@ -206,8 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--principal", required=True)
     p.add_argument("--action", required=True)
     p.add_argument("--resource", required=True)
-    p.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
-                   help="a request key; give a key twice for a multi-valued key")
+    p.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a request key; give a key twice for a multi-valued key",
+    )
     p.add_argument("--resource-account", default=None)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_check)
@@ -239,8 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[Any], None]]:
     """Verbs that live with their own layer (collect, scan, ...), registered if present."""
     found = []
-    for module, attr in (("ingest.collect.cli", "add_parser"), ("ui.cli_agents", "register"),
-                         ("ui.cli_reports", "register")):
+    for module, attr in (
+        ("ingest.collect.cli", "add_parser"),
+        ("ui.cli_agents", "register"),
+        ("ui.cli_reports", "register"),
+    ):
         try:
             mod = __import__(module, fromlist=[attr])
         except ImportError:

@@ -41,7 +41,9 @@ def refuse_writes(cypher: str) -> None:
     stripped = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*", "''", cypher)
     match = WRITE_CLAUSES.search(stripped)
     if match:
-        raise ReadOnlyViolation(f"refused: {match.group(0).upper()} would write; the query console is read-only")
+        raise ReadOnlyViolation(
+            f"refused: {match.group(0).upper()} would write; the query console is read-only"
+        )
 
 
 def encode_source(bundle: Mapping[str, Any]) -> str:
@@ -76,8 +78,13 @@ class GraphStore(ABC):
     uri: str = ""
 
     @abstractmethod
-    def replace(self, graph: GraphData, source: Mapping[str, Any], run: Mapping[str, Any],
-                progress: Progress | None = None) -> None: ...
+    def replace(
+        self,
+        graph: GraphData,
+        source: Mapping[str, Any],
+        run: Mapping[str, Any],
+        progress: Progress | None = None,
+    ) -> None: ...
 
     @abstractmethod
     def read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...

