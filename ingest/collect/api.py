@@ -81,6 +81,12 @@ class CallRecorder:
         if retry_attempts:
             self.retries.setdefault(account_id, Counter())[action] += retry_attempts
 
+    def rename(self, old: str, new: str) -> None:
+        """Move what was recorded under a placeholder (the caller, before its account ID is known)."""
+        for table in (self.calls, self.retries):
+            if old in table:
+                table.setdefault(new, Counter()).update(table.pop(old))
+
     def actions(self) -> set[str]:
         """Every distinct action called, across accounts."""
         return {action for counter in self.calls.values() for action in counter}

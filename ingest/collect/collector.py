@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError
 
 from ingest.collect.agents import AGENT_RESOURCE_KEYS, collect_region, empty_agent_resources
 from ingest.collect.api import Api, CallRecorder, CollectError, ProgressFn, stderr_progress
@@ -45,6 +46,8 @@ from ingest.collect.session import (
 BUNDLE_FORMAT = "agentpath-bundle/1"
 AGENT_SERVICES = ("bedrock-agent", "bedrock-agentcore-control", "lambda")
 SKIPPABLE_SERVICES = (*AGENT_SERVICES, "organizations")
+LIST_OPERATION = {"bedrock-agent": "ListAgents", "bedrock-agentcore-control": "ListAgentRuntimes",
+                  "lambda": "ListFunctions"}
 _ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/.+$")
 
 
@@ -118,7 +121,10 @@ def collect(
         if name not in SKIPPABLE_SERVICES:
             raise CollectorFatal(f"cannot skip {name!r}; skippable: {', '.join(SKIPPABLE_SERVICES)}")
     explicit = {role_account(arn): arn for arn in options.role_arns}
-    base = session or make_session(options.profile)
+    try:
+        base = session or make_session(options.profile)
+    except BotoCoreError as exc:  # ProfileNotFound, a broken config file
+        raise CollectorFatal(str(exc)) from exc
     factory = ClientFactory(endpoint_url=options.endpoint_url, max_retries=options.max_retries)
     recorder = CallRecorder()
     incomplete: list[dict[str, str]] = []
@@ -131,7 +137,7 @@ def collect(
     except CollectError as exc:
         raise CollectorFatal(f"cannot identify the caller (credentials? --profile?): {exc.error}") from exc
     base_account, partition = str(identity["Account"]), str(identity["Arn"]).split(":")[1]
-    recorder.calls[base_account] = recorder.calls.pop("caller")
+    recorder.rename("caller", base_account)
     caller_api.account_id = base_account
     progress(f"caller {identity['Arn']} (account {base_account}); regions {', '.join(regions)}")
 
@@ -175,9 +181,9 @@ def collect(
     }
     if organization:
         bundle["organization"] = organization.bundle
+        bundle["accounts"] = [{"id": a.account_id, "name": a.name, "status": a.status}
+                              for a in sorted(organization.accounts, key=lambda a: a.account_id)]
     bundle["identity_providers"] = providers
-    if orphan_profiles:
-        bundle["instance_profiles"] = orphan_profiles
     bundle["agent_resources"] = {key: agent_resources[key] for key in AGENT_RESOURCE_KEYS}
     bundle["incomplete"] = incomplete
     seconds = time.monotonic() - clock
@@ -186,6 +192,8 @@ def collect(
         "accounts": sorted(details),
         "regions": regions,
         "duration_seconds": round(seconds, 3),
+        # Profiles with no role are not part of GAAD; kept here (an iam:AddRoleToInstanceProfile target).
+        "instance_profiles_without_role": [p["Arn"] for p in orphan_profiles],
     }
     return CollectResult(json_safe(bundle), recorder, sorted(details), regions, seconds)
 
@@ -262,6 +270,13 @@ def _collect_account(
             f"{len(gaad['RoleDetailList'])} roles, {len(gaad['Policies'])} managed policies, "
             f"{found} identity providers ({calls} calls, {time.monotonic() - clock:.1f} s)")
     for region in regions:
-        clients = {svc: factory.client(session, svc, region) for svc in AGENT_SERVICES if svc not in skip}
+        clients = {}
+        for service in (svc for svc in AGENT_SERVICES if svc not in skip):
+            client = factory.client(session, service, region)
+            if factory.endpoint_missing(client):
+                error = f"EndpointNotFound: no DNS record for {client.meta.endpoint_url} (not in {region}?)"
+                api.gap(CollectError(account, region, service, LIST_OPERATION[service], error))
+            else:
+                clients[service] = client
         for key, items in collect_region(api, clients).items():
             agent_resources[key].extend(items)

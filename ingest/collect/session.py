@@ -8,8 +8,11 @@ service so the whole collector can run against an emulator such as moto.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -53,6 +56,7 @@ class ClientFactory:
     endpoint_url: str | None = None
     max_retries: int = DEFAULT_MAX_RETRIES
     _cache: dict[tuple[boto3.session.Session, str, str], Any] = field(default_factory=dict, repr=False)
+    _resolved: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def client(self, session: boto3.session.Session, service: str, region: str | None = None) -> Any:
         region = region or session.region_name or DEFAULT_REGION
@@ -65,3 +69,21 @@ class ClientFactory:
                 config=client_config(self.max_retries),
             )
         return self._cache[key]
+
+    def endpoint_missing(self, client: Any) -> bool:
+        """True when the client's regional endpoint has no DNS record: the service is not offered there.
+
+        Why: botocore retries connection errors like any transient error, so calling a service in a region
+        where it does not exist costs minutes of backoff (AgentCore and Bedrock Agents run in few regions).
+        Not checked with `--endpoint-url` or behind an HTTPS proxy, where local DNS says nothing.
+        """
+        if self.endpoint_url or any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy")):
+            return False
+        host = urlparse(str(client.meta.endpoint_url)).hostname or ""
+        if host not in self._resolved:
+            try:
+                socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+                self._resolved[host] = True
+            except (socket.gaierror, UnicodeError):
+                self._resolved[host] = False
+        return not self._resolved[host]
