@@ -123,7 +123,8 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, "accounts")
     if doc.get("credential_report") is not None:
-        out["credential_report"] = _check_list_of_objects(doc["credential_report"], source, "credential_report")
+        out["credential_report"] = _check_list_of_objects(doc["credential_report"], source,
+                                                          "credential_report")
     if doc.get("incomplete"):
         out["incomplete"] = doc["incomplete"]
     return out
@@ -137,7 +138,7 @@ def _validate_accounts(value: Any, source: str, field: str) -> list[dict[str, An
 
 
 def _plain_scalars(value: Any) -> Any:
-    """YAML turns unquoted timestamps into datetimes; the store keeps the inputs as JSON, so make them ISO text."""
+    """YAML turns unquoted timestamps into datetimes; the store keeps inputs as JSON, so make them ISO text."""
     if isinstance(value, dict):
         return {k: _plain_scalars(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -243,8 +244,8 @@ def _overlay_extras(out: dict[str, Any], b: dict[str, Any]) -> None:
         out["organization"] = b["organization"]
     if "collected_at" in b:
         out["collected_at"] = b["collected_at"]
-    for key, id_field in (("resource_policies", "arn"), ("identity_providers", "arn"), ("sessions", "session_arn"),
-                          ("accounts", "id"), ("credential_report", "arn")):
+    for key, id_field in (("resource_policies", "arn"), ("identity_providers", "arn"),
+                          ("sessions", "session_arn"), ("accounts", "id"), ("credential_report", "arn")):
         if key in b:
             out[key] = _merge_by(out.get(key, []), b[key], id_field)
     if "agents_manifest" in b:

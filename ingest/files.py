@@ -64,13 +64,21 @@ def read_document(path: Path) -> Any:
         ) from exc
 
 
+INPUT_SUFFIXES = (".json", ".json.gz", ".yaml", ".yml", ".gz")
+
+
+def _is_input_name(name: str) -> bool:
+    """Inside a folder, only data files count: a README or a license next to the logs is not input."""
+    return not name.startswith(".") and name.lower().endswith(INPUT_SUFFIXES)
+
+
 def expand_paths(paths: list[str]) -> list[Path]:
     """Folders expand to the files inside them (CloudTrail delivers one file per 5 minutes per region)."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and _is_input_name(f.name)))
         else:
             out.append(p)
     return out

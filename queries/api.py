@@ -60,6 +60,9 @@ def load_view(store: GraphStore) -> GraphView:
     try:
         for row in run_named(store, "agent_edges"):
             agents.setdefault(row["agent"], {"owner": row.get("agent_owner") or None})
+            owners[row["agent"]] = row.get("agent_owner") or None
+            if row.get("target") is None:
+                continue  # an agent with no identity and no delegate: a valid source with no paths
             edges.append(_decode_edge({
                 "source": row["agent"], "target": row["target"], "relationship": row["relationship"],
                 "technique": row["technique"], "category": "agent", "actions": [], "statements": [],

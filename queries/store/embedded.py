@@ -41,6 +41,9 @@ from queries.store.base import (
 GRAPH = "agentpath"
 SOURCE_KEY = "agentpath:source"
 RUN_KEY = "agentpath:run"
+#: Replaying a large append-only file can take a while on a slow disk; the file is compacted after each
+#: load (BGREWRITEAOF) so restarts load a snapshot instead of replaying every query ever run.
+START_TIMEOUT_S = 180
 
 
 def default_data_dir() -> Path:
@@ -137,13 +140,17 @@ class EmbeddedStore(GraphStore):
         )
         self._owned = True
         (self.data_dir / "falkordb.pid").write_text(str(self._proc.pid))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._ping():
                 return
             if self._proc.poll() is not None:
                 break
             time.sleep(0.05)
+        if self._proc.poll() is None:  # never leave a half-started server behind
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._owned = False
         tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
         raise StoreError(f"the embedded store did not start in {self.data_dir}: {' | '.join(tail)}")
 
@@ -184,10 +191,23 @@ class EmbeddedStore(GraphStore):
             pipe.set(SOURCE_KEY, encode_source(source))
             pipe.set(RUN_KEY, json.dumps(dict(run)))
             pipe.execute()
+            self._compact_log()
         except Exception:
             with contextlib.suppress(Exception):
                 self.redis.delete(staging)
             raise
+
+    def _compact_log(self, timeout_s: float = 120) -> None:
+        """Rewrite the append-only log as a snapshot and wait for it: otherwise the next start replays every
+        query of every load (minutes on a large estate), and a shutdown would abandon the rewrite."""
+        with contextlib.suppress(Exception):
+            self.redis.bgrewriteaof()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            info = self.redis.info("persistence")
+            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                return
+            time.sleep(0.1)
 
     def _load(self, g: Any, graph: GraphData, progress: Progress | None) -> None:
         total = len(graph.nodes) + len(graph.relationships)
