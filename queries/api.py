@@ -126,7 +126,8 @@ def all_paths_to_admin(view: GraphView, options: PathOptions | None = None) -> l
     for source in sorted((set(view.principals) | set(view.agents)) & candidates):
         report = path_report(view, source, "admin", options, index=index, admins=admins)
         if report["reaches_admin"]:
-            report["paths"] = report["paths"][:1]
+            # An administrator's shortest path to admin is no path at all.
+            report["paths"] = [] if report["source_is_admin"] else report["paths"][:1]
             out.append(report)
     return out
 
