@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -180,17 +181,18 @@ def cmd_store(args: argparse.Namespace) -> int:
     from queries.store import default_store_uri, open_store
 
     uri = args.store or default_store_uri()
+    if args.action in ("start", "stop") and not uri.startswith("embedded"):
+        raise UsageError(f"store {args.action} manages the embedded store only; {uri} is a server you run yourself")
     if args.action == "start":
-        store = open_store(uri, keep_running=True)
-        print(f"embedded store running for {uri}")
+        open_store(uri, keep_running=True)
+        print(f"embedded store running for {uri} (stop it with `agentpath store stop`)")
         return EXIT_OK
     if args.action == "stop":
         from queries.store.embedded import EmbeddedStore
 
-        store = open_store(uri)
-        if isinstance(store, EmbeddedStore):
-            store.stop_server()
-        print("stopped")
+        store = open_store(uri, keep_running=True)
+        stopped = isinstance(store, EmbeddedStore) and store.stop_server()
+        print("stopped" if stopped else "not running")
         return EXIT_OK
     with open_store(uri) as store:
         run = store.last_run()
@@ -309,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_STORE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `agentpath ... | head`: the reader left; that is not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return EXIT_OK
 
 
 if __name__ == "__main__":
