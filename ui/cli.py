@@ -182,7 +182,7 @@ def cmd_store(args: argparse.Namespace) -> int:
 
     uri = args.store or default_store_uri()
     if args.action in ("start", "stop") and not uri.startswith("embedded"):
-        raise UsageError(f"store {args.action} manages the embedded store only; {uri} is a server you run yourself")
+        raise UsageError(f"store {args.action} manages the embedded store only; {uri} is run by you")
     if args.action == "start":
         open_store(uri, keep_running=True)
         print(f"embedded store running for {uri} (stop it with `agentpath store stop`)")
