@@ -72,9 +72,13 @@ def reach_to_admin(view: GraphView, options: PathOptions | None = None) -> dict[
     return out
 
 
-def findings_report(store: GraphStore, options: PathOptions | None = None) -> list[dict[str, Any]]:
-    """The `findings` contract: [{kind, subject, severity, detail, frameworks}], most severe first."""
-    view = load_view(store)
+def findings_report(store: GraphStore, options: PathOptions | None = None, *, view: GraphView | None = None
+                    ) -> list[dict[str, Any]]:
+    """The `findings` contract: [{kind, subject, severity, detail, frameworks}], most severe first.
+
+    A caller that already holds the graph view (the UI caches one per ingest run) passes it to avoid
+    reading the whole graph a second time."""
+    view = view if view is not None else load_view(store)
     owners = [dict(r, owner=_none(r.get("owner"))) for r in run_named(store, "owners")]
     inputs = FindingInputs(
         owners=owners,

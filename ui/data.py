@@ -153,6 +153,8 @@ def _agents_call(feature: str, uri: str, run: str, arg: str | None) -> Any:
     if fn is None:
         return None
     store = _open(uri)
+    if feature == "findings":
+        return fn(store, view=_view(uri, run))  # reuse the cached graph instead of reading it again
     return fn(store) if arg is None else fn(store, arg)
 
 
