@@ -35,8 +35,8 @@ class IngestSummary:
 
     def line(self) -> str:
         return (
-            f"ingested {self.accounts} accounts, {self.principals} principals, {self.policies} policies, "
-            f"{self.edges} escalation edges in {self.seconds:.1f} s"
+            f"ingested {self.accounts} accounts, {self.principals} principals, {self.policies} managed policies, "
+            f"{self.edges} edges (assume and escalation) in {self.seconds:.1f} s"
         )
 
 
@@ -64,6 +64,12 @@ def analyse(bundle: dict[str, Any]) -> tuple[Snapshot, GraphData, int]:
 
 def ingest_bundle(new: dict[str, Any], store: GraphStore, progress: Progress | None = None) -> IngestSummary:
     started = time.monotonic()
+    with store.write_lock():
+        return _ingest_locked(new, store, progress, started)
+
+
+def _ingest_locked(new: dict[str, Any], store: GraphStore, progress: Progress | None, started: float
+                   ) -> IngestSummary:
     previous = store.source() or empty_bundle()
     merged = overlay(previous, new)
     snapshot, graph, edge_count = analyse(merged)

@@ -67,7 +67,7 @@ def test_iam_vulnerable_summary_counts(tmp_path: Path, capsys: pytest.CaptureFix
     path = shared_file("gaad", IAM_VULNERABLE.name)
     code, out, _ = run_cli(capsys, "--store", f"embedded:{tmp_path}", "ingest", str(path))
     assert code == 0
-    assert "1 accounts, 116 principals, 56 policies" in out  # 41 users + 75 roles
+    assert "1 accounts, 116 principals, 56 managed policies" in out  # 41 users + 75 roles
 
 
 def test_paginated_pages_of_one_account_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,11 +8,12 @@ only read-only Cypher with parameters, and the raw inputs of the current state t
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from graph_model.model import NODE_LABELS, RELATIONSHIPS, GraphData
@@ -94,6 +95,12 @@ class GraphStore(ABC):
 
     @abstractmethod
     def last_run(self) -> dict[str, Any] | None: ...
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise ingest runs against this store (read inputs, merge, replace). Neo4j's single write
+        transaction makes each run atomic; the embedded store also needs runs not to interleave."""
+        yield
 
     def close(self) -> None:  # noqa: B027 - optional for stores with nothing to release
         pass

@@ -44,6 +44,17 @@ RUN_KEY = "agentpath:run"
 #: Replaying a large append-only file can take a while on a slow disk; the file is compacted after each
 #: load (BGREWRITEAOF) so restarts load a snapshot instead of replaying every query ever run.
 START_TIMEOUT_S = 180
+KEEP_RUNNING_MARKER = "keep-running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def default_data_dir() -> Path:
@@ -68,26 +79,43 @@ class EmbeddedStore(GraphStore):
 
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.uri = f"embedded:{self.data_dir}"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Every open store holds a shared lock on `.users` for its lifetime; the last one out stops the
+            # server (unless `ui` / `store start` asked to keep it), so no command leaves one behind and
+            # none is stopped under another's feet.
+            self._users = open(self.data_dir / ".users", "a")  # noqa: SIM115 - held for the store's lifetime
+        except OSError as exc:
+            raise StoreError(f"cannot use {self.data_dir} as the embedded store folder: {exc.strerror}") from exc
+        fcntl.flock(self._users, fcntl.LOCK_SH)
         self.socket = _socket_path(self.data_dir)
         self._proc: subprocess.Popen[bytes] | None = None
         self._owned = False
+        self._closed = False
         self.keep_running = keep_running
-        with self._startup_lock():
+        with self._lock(".lock"):
             if not self._ping():
                 self._start_server()
+        if keep_running:
+            (self.data_dir / KEEP_RUNNING_MARKER).write_text("kept running by `agentpath ui` or `store start`\n")
         self.db = FalkorDB(unix_socket_path=str(self.socket))
         self.redis = self.db.connection
 
     # --- server lifecycle -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _startup_lock(self) -> Iterator[None]:
-        with open(self.data_dir / ".lock", "w") as handle:
+    def _lock(self, name: str) -> Iterator[None]:
+        with open(self.data_dir / name, "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Ingest runs read the stored inputs, merge and replace: two at once would lose one's accounts."""
+        with self._lock(".ingest.lock"):
+            yield
 
     def _ping(self) -> bool:
         import redis
@@ -155,22 +183,42 @@ class EmbeddedStore(GraphStore):
         raise StoreError(f"the embedded store did not start in {self.data_dir}: {' | '.join(tail)}")
 
     def close(self) -> None:
-        if self._owned and not self.keep_running:
-            with contextlib.suppress(Exception):
-                self.redis.shutdown(nosave=True)
-            if self._proc is not None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if not self.keep_running and not (self.data_dir / KEEP_RUNNING_MARKER).exists():
                 try:
-                    self._proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-            self._owned = False
+                    fcntl.flock(self._users, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the last user out?
+                except BlockingIOError:
+                    return  # another command is using the server; the last one stops it
+                self._shutdown()
+        finally:
+            self._users.close()
+
+    def _shutdown(self) -> None:
+        """Stop the server and wait until it is gone, so the next start never races a stopping one."""
+        pid_file = self.data_dir / "falkordb.pid"
+        pid = int(pid_file.read_text()) if pid_file.exists() else None
+        with contextlib.suppress(Exception):
+            self.redis.shutdown(nosave=True)
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+        elif pid is not None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.05)
+        self._owned = False
 
     def stop_server(self) -> bool:
         """`agentpath store stop`: end a server left running by `ui` or `store start`."""
+        (self.data_dir / KEEP_RUNNING_MARKER).unlink(missing_ok=True)
         if not self._ping():
             return False
-        with contextlib.suppress(Exception):
-            self.redis.shutdown(nosave=True)
+        self._shutdown()
         return True
 
     # --- loading ------------------------------------------------------------------------------------------
