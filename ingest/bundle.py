@@ -42,7 +42,15 @@ def classify(doc: Any) -> str:
             return "manifest"
     if isinstance(doc, list) and doc and all(isinstance(x, dict) and "eventName" in x for x in doc):
         return "cloudtrail"
+    if isinstance(doc, list) and doc and all(_wrapped_event(x) is not None for x in doc):
+        return "cloudtrail"  # detection-rule test files wrap each record: [{"event": {...}}, ...]
     return "unknown"
+
+
+def _wrapped_event(item: Any) -> dict[str, Any] | None:
+    if isinstance(item, dict) and isinstance(item.get("event"), dict) and "eventName" in item["event"]:
+        return dict(item["event"])
+    return None
 
 
 def _require(cond: bool, source: str, field: str, message: str) -> None:
@@ -173,7 +181,7 @@ def normalize_manifest(doc: Any, source: str, where: str = "") -> dict[str, Any]
 
 def _cloudtrail_records(doc: Any, source: str) -> list[dict[str, Any]]:
     if isinstance(doc, list):
-        return doc
+        return [_wrapped_event(x) or x for x in doc]
     if isinstance(doc.get("Records"), list):
         return _check_list_of_objects(doc["Records"], source, "Records")
     events = _check_list_of_objects(doc["Events"], source, "Events")

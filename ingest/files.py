@@ -49,6 +49,8 @@ def read_document(path: Path) -> Any:
         if len(data) > limit:
             raise IngestError(name, "", f"decompressed size is over the {limit / 1e6:.0f} MB limit")
     text = data.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        raise IngestError(name, "", "empty file")
     if path.suffix.lower() in (".yaml", ".yml") or (path.suffixes[-2:-1] in ([".yaml"], [".yml"])):
         try:
             return yaml.safe_load(text)

@@ -83,8 +83,11 @@ def path_report(view: GraphView, source: str, to: str = "admin", options: PathOp
         raise UnknownSource(f"{source}: not a principal ARN or agent id in the store")
     by_source = index if index is not None else index_edges(view.edges, options)
     admins = admins if admins is not None else view.admin_set(options.include_conditional)
-    found = shortest_paths(source, by_source, admins, options.max_hops, to=None if to == "admin" else to)
     source_is_admin = source in admins
+    if to == "admin" and source_is_admin:
+        found = []  # already administrator-equivalent: no path is needed (and none is shown)
+    else:
+        found = shortest_paths(source, by_source, admins, options.max_hops, to=None if to == "admin" else to)
     return {
         "source": source,
         "source_is_admin": source_is_admin,
@@ -145,8 +148,13 @@ def check(snapshot: Snapshot, principal: str, action: str, resource: str,
           context: Mapping[str, str | Sequence[str]] | None = None, resource_account: str | None = None
           ) -> dict[str, Any]:
     """The `check` JSON contract: one request, evaluated like AWS would."""
+    if ":" not in action or action.startswith(":") or action.endswith(":"):
+        raise ValueError(f"--action {action!r}: expected SERVICE:Action, e.g. iam:PassRole")
     ev = Evaluator(snapshot)
     caller = ev.caller(principal)
+    if caller.kind == "unknown" or (caller.kind in ("user", "role", "session") and caller.principal is None):
+        raise UnknownSource(f"{principal}: no such principal in the store (a user, role, role session, "
+                            "identity provider or service principal)")
     decision = ev.authorize(caller, action, resource, context or {}, resource_account=resource_account)
     out: dict[str, Any] = {
         "principal": principal, "action": action, "resource": resource,

@@ -74,10 +74,17 @@ def library() -> dict[str, NamedQuery]:
     return out
 
 
+class UnknownQuery(KeyError, ValueError):
+    """A query name the library does not have (a KeyError for callers probing for optional queries)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown query"
+
+
 def run_named(store: GraphStore, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     q = library().get(name)
     if q is None:
-        raise KeyError(f"no named query {name!r}; known: {', '.join(sorted(library()))}")
+        raise UnknownQuery(f"no named query {name!r}; `agentpath query` lists them")
     given = dict(params or {})
     missing = [p for p in q.params if p not in given]
     if missing:
