@@ -47,7 +47,15 @@ class Step:
             "actions": list(self.edge.get("actions") or []),
         }
         out["owner"] = owners.get(self.source)
-        for key in ("category", "statements", "conditional", "conditions", "potential", "grants_admin", "via"):
+        for key in (
+            "category",
+            "statements",
+            "conditional",
+            "conditions",
+            "potential",
+            "grants_admin",
+            "via",
+        ):
             if key in self.edge:
                 out[key] = self.edge[key]
         return out

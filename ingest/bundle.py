@@ -14,14 +14,30 @@ from ingest.gaad import gaad_account, is_gaad, merge_gaad, normalize_gaad
 
 BUNDLE_FORMAT = "agentpath-bundle/1"
 BUNDLE_KEYS = {
-    "format", "collected_at", "authorization_details", "organization", "resource_policies",
-    "identity_providers", "sessions", "agents_manifest", "agent_resources", "cloudtrail", "accounts",
-    "incomplete", "collector", "credential_report",
+    "format",
+    "collected_at",
+    "authorization_details",
+    "organization",
+    "resource_policies",
+    "identity_providers",
+    "sessions",
+    "agents_manifest",
+    "agent_resources",
+    "cloudtrail",
+    "accounts",
+    "incomplete",
+    "collector",
+    "credential_report",
 }
 MANIFEST_KEYS = {"people", "teams", "agents", "tasks", "accounts"}
 AGENT_RESOURCE_KEYS = {
-    "bedrock_agents", "bedrock_agent_collaborators", "agentcore_runtimes", "workload_identities",
-    "lambda_functions", "ecs_task_definitions", "ec2_instances",
+    "bedrock_agents",
+    "bedrock_agent_collaborators",
+    "agentcore_runtimes",
+    "workload_identities",
+    "lambda_functions",
+    "ecs_task_definitions",
+    "ec2_instances",
 }
 
 
@@ -68,20 +84,34 @@ def _check_list_of_objects(value: Any, source: str, field: str) -> list[dict[str
 def _validate_organization(org: Any, source: str) -> dict[str, Any]:
     _require(isinstance(org, dict), source, "organization", "expected an object")
     members = org.get("member_accounts", {})
-    _require(isinstance(members, dict), source, "organization.member_accounts", "expected {account: [targets]}")
+    _require(
+        isinstance(members, dict), source, "organization.member_accounts", "expected {account: [targets]}"
+    )
     for acct, chain in members.items():
         _require(
             isinstance(chain, list) and all(isinstance(t, str) for t in chain),
-            source, f"organization.member_accounts.{acct}", "expected a list of target ids (root, OUs, account)",
+            source,
+            f"organization.member_accounts.{acct}",
+            "expected a list of target ids (root, OUs, account)",
         )
     policies = _check_list_of_objects(org.get("policies", []), source, "organization.policies")
     for i, pol in enumerate(policies):
-        _require(pol.get("type") in ("SCP", "RCP"), source, f"organization.policies[{i}].type", "must be SCP or RCP")
         _require(
-            isinstance(pol.get("targets"), list), source, f"organization.policies[{i}].targets", "expected a list"
+            pol.get("type") in ("SCP", "RCP"),
+            source,
+            f"organization.policies[{i}].type",
+            "must be SCP or RCP",
         )
         _require(
-            isinstance(pol.get("document"), (dict, str)), source, f"organization.policies[{i}].document",
+            isinstance(pol.get("targets"), list),
+            source,
+            f"organization.policies[{i}].targets",
+            "expected a list",
+        )
+        _require(
+            isinstance(pol.get("document"), (dict, str)),
+            source,
+            f"organization.policies[{i}].document",
             "expected a policy document",
         )
     return org
@@ -92,7 +122,12 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
     if unknown:
         raise IngestError(source, unknown[0], "unknown field in a bundle")
     fmt = doc.get("format", BUNDLE_FORMAT)
-    _require(fmt == BUNDLE_FORMAT, source, "format", f"unsupported bundle format {fmt!r} (expected {BUNDLE_FORMAT})")
+    _require(
+        fmt == BUNDLE_FORMAT,
+        source,
+        "format",
+        f"unsupported bundle format {fmt!r} (expected {BUNDLE_FORMAT})",
+    )
     out = empty_bundle()
     if "collected_at" in doc:
         out["collected_at"] = doc["collected_at"]
@@ -100,15 +135,23 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
     _require(isinstance(details, dict), source, "authorization_details", "expected {account_id: GAAD}")
     for acct, gaad in details.items():
         where = f"authorization_details.{acct}"
-        _require(isinstance(acct, str) and acct.isdigit() and len(acct) == 12, source, where,
-                 "account ids are 12 digits")
+        _require(
+            isinstance(acct, str) and acct.isdigit() and len(acct) == 12,
+            source,
+            where,
+            "account ids are 12 digits",
+        )
         norm = normalize_gaad(gaad, source, where)
         seen = gaad_account(norm, source, where)
         _require(seen in (None, acct), source, where, f"holds entities of account {seen}, not {acct}")
         out["authorization_details"][acct] = norm
     if doc.get("organization") is not None:
         out["organization"] = _validate_organization(doc["organization"], source)
-    for key, id_field in (("resource_policies", "arn"), ("identity_providers", "arn"), ("sessions", "session_arn")):
+    for key, id_field in (
+        ("resource_policies", "arn"),
+        ("identity_providers", "arn"),
+        ("sessions", "session_arn"),
+    ):
         if key in doc:
             items = _check_list_of_objects(doc[key], source, key)
             for i, item in enumerate(items):
@@ -123,7 +166,9 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
         res = doc["agent_resources"]
         _require(isinstance(res, dict), source, "agent_resources", "expected an object of lists")
         for key, items in res.items():
-            _require(key in AGENT_RESOURCE_KEYS, source, f"agent_resources.{key}", "unknown agent resource list")
+            _require(
+                key in AGENT_RESOURCE_KEYS, source, f"agent_resources.{key}", "unknown agent resource list"
+            )
             _check_list_of_objects(items, source, f"agent_resources.{key}")
         out["agent_resources"] = res
     if doc.get("cloudtrail") is not None:
@@ -131,8 +176,9 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, "accounts")
     if doc.get("credential_report") is not None:
-        out["credential_report"] = _check_list_of_objects(doc["credential_report"], source,
-                                                          "credential_report")
+        out["credential_report"] = _check_list_of_objects(
+            doc["credential_report"], source, "credential_report"
+        )
     if doc.get("incomplete"):
         out["incomplete"] = doc["incomplete"]
     return out
@@ -146,7 +192,7 @@ def _validate_accounts(value: Any, source: str, field: str) -> list[dict[str, An
 
 
 def _plain_scalars(value: Any) -> Any:
-    """YAML turns unquoted timestamps into datetimes; the store keeps inputs as JSON, so make them ISO text."""
+    """YAML turns unquoted timestamps into datetimes; the store keeps inputs as JSON: make them ISO text."""
     if isinstance(value, dict):
         return {k: _plain_scalars(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -167,15 +213,23 @@ def normalize_manifest(doc: Any, source: str, where: str = "") -> dict[str, Any]
     for key in ("people", "teams", "agents", "tasks"):
         items = _check_list_of_objects(doc.get(key) or [], source, f"{prefix}{key}")
         for i, item in enumerate(items):
-            _require(isinstance(item.get("id"), str) and item["id"], source, f"{prefix}{key}[{i}].id",
-                     "every entry needs a string id")
+            _require(
+                isinstance(item.get("id"), str) and item["id"],
+                source,
+                f"{prefix}{key}[{i}].id",
+                "every entry needs a string id",
+            )
         out[key] = items
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, f"{prefix}accounts")
     for i, agent in enumerate(out["agents"]):
         runs_as = agent.get("runs_as", [])
-        _require(isinstance(runs_as, list) and all(isinstance(a, str) for a in runs_as), source,
-                 f"{prefix}agents[{i}].runs_as", "expected a list of ARNs")
+        _require(
+            isinstance(runs_as, list) and all(isinstance(a, str) for a in runs_as),
+            source,
+            f"{prefix}agents[{i}].runs_as",
+            "expected a list of ARNs",
+        )
     return out
 
 
@@ -197,7 +251,9 @@ def to_bundle(doc: Any, source: str) -> dict[str, Any]:
         norm = normalize_gaad(doc, source)
         acct = gaad_account(norm, source)
         if acct is None:
-            raise IngestError(source, "(top level)", "no user, group, role or customer policy ARN names the account")
+            raise IngestError(
+                source, "(top level)", "no user, group, role or customer policy ARN names the account"
+            )
         bundle = empty_bundle()
         bundle["authorization_details"][acct] = norm
         return bundle
@@ -210,7 +266,8 @@ def to_bundle(doc: Any, source: str) -> dict[str, Any]:
         bundle["cloudtrail"] = _cloudtrail_records(doc, source)
         return bundle
     raise IngestError(
-        source, "(top level)",
+        source,
+        "(top level)",
         "not a GAAD export, an agentpath bundle, an agents manifest or a CloudTrail log "
         "(expected UserDetailList/RoleDetailList/..., authorization_details, agents/people, or Records)",
     )
@@ -252,8 +309,13 @@ def _overlay_extras(out: dict[str, Any], b: dict[str, Any]) -> None:
         out["organization"] = b["organization"]
     if "collected_at" in b:
         out["collected_at"] = b["collected_at"]
-    for key, id_field in (("resource_policies", "arn"), ("identity_providers", "arn"),
-                          ("sessions", "session_arn"), ("accounts", "id"), ("credential_report", "arn")):
+    for key, id_field in (
+        ("resource_policies", "arn"),
+        ("identity_providers", "arn"),
+        ("sessions", "session_arn"),
+        ("accounts", "id"),
+        ("credential_report", "arn"),
+    ):
         if key in b:
             out[key] = _merge_by(out.get(key, []), b[key], id_field)
     if "agents_manifest" in b:

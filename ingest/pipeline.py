@@ -35,7 +35,8 @@ class IngestSummary:
 
     def line(self) -> str:
         return (
-            f"ingested {self.accounts} accounts, {self.principals} principals, {self.policies} managed policies, "
+            f"ingested {self.accounts} accounts, {self.principals} principals, "
+            f"{self.policies} managed policies, "
             f"{self.edges} edges (assume and escalation) in {self.seconds:.1f} s"
         )
 
@@ -68,8 +69,9 @@ def ingest_bundle(new: dict[str, Any], store: GraphStore, progress: Progress | N
         return _ingest_locked(new, store, progress, started)
 
 
-def _ingest_locked(new: dict[str, Any], store: GraphStore, progress: Progress | None, started: float
-                   ) -> IngestSummary:
+def _ingest_locked(
+    new: dict[str, Any], store: GraphStore, progress: Progress | None, started: float
+) -> IngestSummary:
     previous = store.source() or empty_bundle()
     merged = overlay(previous, new)
     snapshot, graph, edge_count = analyse(merged)

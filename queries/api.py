@@ -36,8 +36,11 @@ class GraphView:
         return {arn for arn, p in self.principals.items() if p.get("is_admin")}
 
     def admin_set(self, include_conditional: bool) -> set[str]:
-        return {arn for arn, p in self.principals.items()
-                if p.get("is_admin") or (include_conditional and p.get("admin_conditional"))}
+        return {
+            arn
+            for arn, p in self.principals.items()
+            if p.get("is_admin") or (include_conditional and p.get("admin_conditional"))
+        }
 
 
 def _decode_edge(row: dict[str, Any]) -> dict[str, Any]:
@@ -63,20 +66,39 @@ def load_view(store: GraphStore) -> GraphView:
             owners[row["agent"]] = row.get("agent_owner") or None
             if row.get("target") is None:
                 continue  # an agent with no identity and no delegate: a valid source with no paths
-            edges.append(_decode_edge({
-                "source": row["agent"], "target": row["target"], "relationship": row["relationship"],
-                "technique": row["technique"], "category": "agent", "actions": [], "statements": [],
-                "conditional": False, "conditions": "[]", "potential": False, "grants_admin": False,
-                "via": row.get("mechanism") or "",
-            }))
+            edges.append(
+                _decode_edge(
+                    {
+                        "source": row["agent"],
+                        "target": row["target"],
+                        "relationship": row["relationship"],
+                        "technique": row["technique"],
+                        "category": "agent",
+                        "actions": [],
+                        "statements": [],
+                        "conditional": False,
+                        "conditions": "[]",
+                        "potential": False,
+                        "grants_admin": False,
+                        "via": row.get("mechanism") or "",
+                    }
+                )
+            )
             owners[row["agent"]] = row.get("agent_owner") or None
     except KeyError:
         pass  # no agent layer in this build
     return GraphView(edges, principals, owners, agents)
 
 
-def path_report(view: GraphView, source: str, to: str = "admin", options: PathOptions | None = None,
-                *, index: dict[str, list[Any]] | None = None, admins: set[str] | None = None) -> dict[str, Any]:
+def path_report(
+    view: GraphView,
+    source: str,
+    to: str = "admin",
+    options: PathOptions | None = None,
+    *,
+    index: dict[str, list[Any]] | None = None,
+    admins: set[str] | None = None,
+) -> dict[str, Any]:
     """The `paths --from` JSON contract."""
     options = options or PathOptions()
     if source not in view.principals and source not in view.agents:
@@ -144,20 +166,29 @@ def snapshot_from_store(store: GraphStore) -> Snapshot:
     return build_snapshot(source, "store")
 
 
-def check(snapshot: Snapshot, principal: str, action: str, resource: str,
-          context: Mapping[str, str | Sequence[str]] | None = None, resource_account: str | None = None
-          ) -> dict[str, Any]:
+def check(
+    snapshot: Snapshot,
+    principal: str,
+    action: str,
+    resource: str,
+    context: Mapping[str, str | Sequence[str]] | None = None,
+    resource_account: str | None = None,
+) -> dict[str, Any]:
     """The `check` JSON contract: one request, evaluated like AWS would."""
     if ":" not in action or action.startswith(":") or action.endswith(":"):
         raise ValueError(f"--action {action!r}: expected SERVICE:Action, e.g. iam:PassRole")
     ev = Evaluator(snapshot)
     caller = ev.caller(principal)
     if caller.kind == "unknown" or (caller.kind in ("user", "role", "session") and caller.principal is None):
-        raise UnknownSource(f"{principal}: no such principal in the store (a user, role, role session, "
-                            "identity provider or service principal)")
+        raise UnknownSource(
+            f"{principal}: no such principal in the store (a user, role, role session, "
+            "identity provider or service principal)"
+        )
     decision = ev.authorize(caller, action, resource, context or {}, resource_account=resource_account)
     out: dict[str, Any] = {
-        "principal": principal, "action": action, "resource": resource,
+        "principal": principal,
+        "action": action,
+        "resource": resource,
         "decision": decision.decision if not (decision.allowed and decision.conditional) else "ImplicitDeny",
         "statements": [s.as_dict() for s in decision.statements],
         "checks": decision.checks,

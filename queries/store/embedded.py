@@ -86,7 +86,9 @@ class EmbeddedStore(GraphStore):
             # none is stopped under another's feet.
             self._users = open(self.data_dir / ".users", "a")  # noqa: SIM115 - held for the store's lifetime
         except OSError as exc:
-            raise StoreError(f"cannot use {self.data_dir} as the embedded store folder: {exc.strerror}") from exc
+            raise StoreError(
+                f"cannot use {self.data_dir} as the embedded store folder: {exc.strerror}"
+            ) from exc
         fcntl.flock(self._users, fcntl.LOCK_SH)
         self.socket = _socket_path(self.data_dir)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -97,7 +99,9 @@ class EmbeddedStore(GraphStore):
             if not self._ping():
                 self._start_server()
         if keep_running:
-            (self.data_dir / KEEP_RUNNING_MARKER).write_text("kept running by `agentpath ui` or `store start`\n")
+            (self.data_dir / KEEP_RUNNING_MARKER).write_text(
+                "kept running by `agentpath ui` or `store start`\n"
+            )
         self.db = FalkorDB(unix_socket_path=str(self.socket))
         self.redis = self.db.connection
 

@@ -62,8 +62,11 @@ META_LABEL = "AgentpathMeta"
 META_ID = "agentpath"
 #: Index names are fixed so `IF NOT EXISTS` makes schema creation idempotent across versions of agentpath.
 SCHEMA_STATEMENTS: tuple[str, ...] = (
-    *(f"CREATE CONSTRAINT agentpath_{label.lower()}_uid IF NOT EXISTS FOR (n:{label}) REQUIRE n.uid IS UNIQUE"
-      for label in (*NODE_LABELS, "Principal")),
+    *(
+        f"CREATE CONSTRAINT agentpath_{label.lower()}_uid IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.uid IS UNIQUE"
+        for label in (*NODE_LABELS, "Principal")
+    ),
     f"CREATE CONSTRAINT agentpath_meta_id IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.id IS UNIQUE",
     # the library filters principals on these; cheap to keep, and `admins` then scales with admins, not nodes
     "CREATE INDEX agentpath_principal_admin IF NOT EXISTS FOR (n:Principal) ON (n.is_admin)",
@@ -147,16 +150,18 @@ class Neo4jStore(GraphStore):
         except StoreError:
             raise
         except AuthError as exc:
-            raise StoreError(f"{where} refused the credentials from NEO4J_USER / NEO4J_PASSWORD "
-                             f"({_first_line(exc)})") from exc
+            raise StoreError(
+                f"{where} refused the credentials from NEO4J_USER / NEO4J_PASSWORD ({_first_line(exc)})"
+            ) from exc
         except (ServiceUnavailable, SessionExpired) as exc:
             tail = "; the previous run is left intact" if doing == "loading" else ""
             raise StoreError(f"cannot reach {where} while {doing}: {_first_line(exc)}{tail}") from exc
         except Neo4jError as exc:
             code = exc.code or ""
             if reading and (code.endswith(".AccessMode") or code.endswith("Security.Forbidden")):
-                raise ReadOnlyViolation(f"refused by {where}: the query console is read-only "
-                                        f"({_first_line(exc)})") from exc
+                raise ReadOnlyViolation(
+                    f"refused by {where}: the query console is read-only ({_first_line(exc)})"
+                ) from exc
             if code.endswith("DatabaseNotFound"):
                 raise StoreError(f"{where} has no database {self.database!r} (NEO4J_DATABASE)") from exc
             raise StoreError(f"{where} failed while {doing}: {_first_line(exc)}") from exc
@@ -187,8 +192,13 @@ class Neo4jStore(GraphStore):
         self._schema_ready = True
 
     # --- loading ----------------------------------------------------------------------------------------
-    def replace(self, graph: GraphData, source: Mapping[str, Any], run: Mapping[str, Any],
-                progress: Progress | None = None) -> None:
+    def replace(
+        self,
+        graph: GraphData,
+        source: Mapping[str, Any],
+        run: Mapping[str, Any],
+        progress: Progress | None = None,
+    ) -> None:
         check_labels(graph)
         plan = _plan(graph)
         total = sum(len(rows) for _, _, rows in plan)
@@ -202,7 +212,8 @@ class Neo4jStore(GraphStore):
             record = tx.run(
                 f"MERGE (m:{META_LABEL} {{id: $id}}) WITH m, m.run_id AS previous "
                 "SET m.loading = $tag RETURN previous",
-                id=META_ID, tag=run_id,
+                id=META_ID,
+                tag=run_id,
             ).single()
             tag = run_id
             if record is not None and record["previous"] == run_id:
@@ -215,16 +226,23 @@ class Neo4jStore(GraphStore):
                     if progress:
                         progress(stage, done, total)
             for rtype in RELATIONSHIPS:
-                tx.run(f"MATCH ()-[x:{rtype}]->() WHERE x.run_id IS NULL OR x.run_id <> $run_id DELETE x",
-                       run_id=tag).consume()
+                tx.run(
+                    f"MATCH ()-[x:{rtype}]->() WHERE x.run_id IS NULL OR x.run_id <> $run_id DELETE x",
+                    run_id=tag,
+                ).consume()
             for label in (*NODE_LABELS, "Principal"):
-                tx.run(f"MATCH (n:{label}) WHERE n.run_id IS NULL OR n.run_id <> $run_id DETACH DELETE n",
-                       run_id=tag).consume()
+                tx.run(
+                    f"MATCH (n:{label}) WHERE n.run_id IS NULL OR n.run_id <> $run_id DETACH DELETE n",
+                    run_id=tag,
+                ).consume()
             tx.run(
                 f"MATCH (m:{META_LABEL} {{id: $id}}) "
                 "SET m.source = $source, m.run = $run, m.run_id = $run_id, m.loaded_at = $at "
                 "REMOVE m.loading",
-                id=META_ID, source=encoded, run=run_json, run_id=tag,
+                id=META_ID,
+                source=encoded,
+                run=run_json,
+                run_id=tag,
                 at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             ).consume()
 
@@ -244,8 +262,9 @@ class Neo4jStore(GraphStore):
 
     def _meta(self, prop: str) -> Any:
         def work(tx: neo4j.ManagedTransaction) -> Any:
-            record = tx.run(f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m[$prop] AS value",
-                            id=META_ID, prop=prop).single()
+            record = tx.run(
+                f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m[$prop] AS value", id=META_ID, prop=prop
+            ).single()
             return record["value"] if record is not None else None
 
         return self._read_tx(work, "reading the run info")
@@ -271,26 +290,34 @@ def _plan(graph: GraphData) -> list[tuple[str, str, list[dict[str, Any]]]]:
     plan: list[tuple[str, str, list[dict[str, Any]]]] = []
     for label in sorted(by_label):
         extra = " SET n:Principal" if labels_for(label) != label else ""
-        plan.append((
-            "nodes",
-            f"UNWIND $rows AS r MERGE (n:{label} {{uid: r.uid}}) "
-            f"SET n = r.props, n.uid = r.uid, n.run_id = $run_id{extra}",
-            list(by_label[label].values()),
-        ))
+        plan.append(
+            (
+                "nodes",
+                f"UNWIND $rows AS r MERGE (n:{label} {{uid: r.uid}}) "
+                f"SET n = r.props, n.uid = r.uid, n.run_id = $run_id{extra}",
+                list(by_label[label].values()),
+            )
+        )
     by_type: dict[tuple[str, str, str], dict[tuple[str, str, str], dict[str, Any]]] = {}
     for r in graph.relationships:
         src, dst = label_of.get(r.source), label_of.get(r.target)
         if src is None or dst is None:
             continue  # an edge to something the snapshot does not hold (the embedded store skips it too)
         by_type.setdefault((r.type, src, dst), {})[(r.source, r.target, r.key)] = {
-            "s": r.source, "t": r.target, "k": r.key, "props": dict(r.props)}
-    for (rtype, src, dst) in sorted(by_type):
-        plan.append((
-            "relationships",
-            f"UNWIND $rows AS r MATCH (a:{src} {{uid: r.s}}) MATCH (b:{dst} {{uid: r.t}}) "
-            f"MERGE (a)-[x:{rtype} {{key: r.k}}]->(b) SET x = r.props, x.key = r.k, x.run_id = $run_id",
-            list(by_type[(rtype, src, dst)].values()),
-        ))
+            "s": r.source,
+            "t": r.target,
+            "k": r.key,
+            "props": dict(r.props),
+        }
+    for rtype, src, dst in sorted(by_type):
+        plan.append(
+            (
+                "relationships",
+                f"UNWIND $rows AS r MATCH (a:{src} {{uid: r.s}}) MATCH (b:{dst} {{uid: r.t}}) "
+                f"MERGE (a)-[x:{rtype} {{key: r.k}}]->(b) SET x = r.props, x.key = r.k, x.run_id = $run_id",
+                list(by_type[(rtype, src, dst)].values()),
+            )
+        )
     return plan
 
 
@@ -299,8 +326,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Node | Relationship):
         return {k: _plain(v) for k, v in value.items() if k not in INTERNAL_PROPS}
     if isinstance(value, Path):
-        return {"nodes": [_plain(n) for n in value.nodes],
-                "relationships": [_plain(r) for r in value.relationships]}
+        return {
+            "nodes": [_plain(n) for n in value.nodes],
+            "relationships": [_plain(r) for r in value.relationships],
+        }
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
