@@ -56,6 +56,8 @@ class EscalationEdge:
     grants_admin: bool = False
     checks: list[str] = field(default_factory=list)
     via: str | None = None  # the resource used (policy ARN, group, function ...)
+    #: one decision per required action, for `agentpath explain` (kept in memory, not in the graph)
+    decisions: list[Decision] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -302,6 +304,7 @@ class _Deriver:
                             d.conditional,
                             d.conditions,
                             checks=d.checks,
+                            decisions=[d],
                         )
                     )
         return edges
@@ -438,6 +441,7 @@ class _Deriver:
             grants_admin,
             checks,
             via,
+            decisions=list(decisions),
         )
 
     def _templated(

@@ -83,6 +83,8 @@ class Decision:
     statements: list[StatementRef] = field(default_factory=list)  # the allowing (or the denying) statements
     conditions: list[dict[str, Any]] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # guardrails that were evaluated and passed
+    action: str = ""  # the request this answers, so an explanation can cite it
+    resource: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -370,6 +372,21 @@ class Evaluator:
         resource_account: str | None = None,
         apply_org_policies: bool = True,
     ) -> Decision:
+        decision = self._authorize(caller, action, resource, context, open_world, resource_account,
+                                   apply_org_policies)
+        decision.action, decision.resource = action, resource
+        return decision
+
+    def _authorize(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: Mapping[str, str | Sequence[str]] | None,
+        open_world: bool,
+        resource_account: str | None,
+        apply_org_policies: bool,
+    ) -> Decision:
         ctx = self.context_for(caller, context or {}, open_world)
         action_l = action.lower()
         if resource_account is None:
@@ -411,6 +428,7 @@ class Evaluator:
         for d in denies:
             if d.tri is Tri.TRUE:
                 return Decision("ExplicitDeny", statements=list(d.statements), checks=checks)
+        checks.append("no explicit deny applies")
         deny_guard = TRUE
         for d in denies:
             if d.tri is Tri.UNKNOWN:
@@ -426,7 +444,8 @@ class Evaluator:
                 if o.tri is Tri.FALSE:
                     return Decision("ImplicitDeny", checks=checks + [f"{name} level {i} allows nothing here"])
                 guard = guard & Outcome(o.tri, o.conditions)
-            checks.append(f"{name}s allow at every level ({len(levels)})")
+            if levels:
+                checks.append(f"{name}s allow at every level ({len(levels)})")
 
         # 3. Identity side, capped by boundary and session policies.
         id_allow = allow_outcome(identity, action, resource, ctx) if identity else FALSE
