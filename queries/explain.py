@@ -1,7 +1,7 @@
 """`agentpath explain`: why each step of a path is possible, down to the statement.
 
-The graph keeps each edge's evidence in summary; an explanation re-derives the snapshot the store holds so that
-every required action of every step is shown with its own decision: the statements (policy ARN or inline
+The graph keeps each edge's evidence in summary; an explanation re-derives the snapshot the store holds so
+that every required action of every step is shown with its own decision: the statements (policy ARN or inline
 name, index or Sid) that allow it, the guardrails it passed (boundary, SCPs, session policies) and the
 conditions that must hold.
 """

@@ -1,4 +1,4 @@
-"""`agentpath explain`: every action of every step with the statements, guardrails and conditions behind it."""
+"""`agentpath explain`: every action of every step, with the statements, guardrails and conditions."""
 
 from __future__ import annotations
 

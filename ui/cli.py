@@ -146,17 +146,29 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     def text(r: dict[str, Any]) -> str:
         if not r["reachable"]:
-            return f"{short(r['source'])}: no path to {r['to']}" + (" (it is admin)" if r["source_is_admin"] else "")
+            return f"{short(r['source'])}: no path to {r['to']}" + (
+                " (it is admin)" if r["source_is_admin"] else ""
+            )
         lines = [f"{short(r['source'])} -> {short(r['target'])} in {r['hops']} step(s)"]
         for n, step in enumerate(r["steps"], 1):
-            lines.append(f"\n{n}. {short(step['from'])} -> {short(step['to'])}  [{step['technique']}]  "
-                         f"owner: {step.get('owner') or 'UNOWNED'}")
-            rows = [[a["action"], a["resource"], "; ".join(f"{s['policy']}#{s['sid'] or s['index']}"
-                                                            for s in a["statements"]),
-                     "; ".join(a["checks_passed"]), "yes" if a["conditions"] else ""]
-                    for a in step.get("actions", [])]
+            lines.append(
+                f"\n{n}. {short(step['from'])} -> {short(step['to'])}  [{step['technique']}]  "
+                f"owner: {step.get('owner') or 'UNOWNED'}"
+            )
+            rows = [
+                [
+                    a["action"],
+                    a["resource"],
+                    "; ".join(f"{s['policy']}#{s['sid'] or s['index']}" for s in a["statements"]),
+                    "; ".join(a["checks_passed"]),
+                    "yes" if a["conditions"] else "",
+                ]
+                for a in step.get("actions", [])
+            ]
             if rows:
-                lines.append(render(["action", "resource", "allowed by", "checks passed", "conditional"], rows))
+                lines.append(
+                    render(["action", "resource", "allowed by", "checks passed", "conditional"], rows)
+                )
             else:
                 lines.append(f"   {step.get('evidence', '')}")
         return "\n".join(lines)
@@ -283,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("explain", help="why each step of a path is allowed: statements, guardrails, conditions")
+    p = sub.add_parser(
+        "explain", help="why each step of a path is allowed: statements, guardrails, conditions"
+    )
     p.add_argument("--from", dest="source", required=True, help="principal ARN or agent id")
     p.add_argument("--to", default="admin", help="admin (default) or a principal ARN")
     p.add_argument("--format", choices=("table", "json"), default="table")
