@@ -528,11 +528,28 @@ def build_findings(ctx: ScanContext) -> list[dict[str, Any]]:
         )
         kind = DELEGATION_KIND if delegated else PATH_KIND
         findings.append(_path_finding(kind, source, path, ctx, owners, agents, runs_as, activity))
-    seen: dict[tuple[str, str], int] = {}
+    # An unowned identity on a path to admin is one finding, not two: the accountability gap is folded into
+    # the path finding (its score already counts unowned steps), so one added escalation is one new finding.
+    by_subject = {f["subject"]: f for f in findings}
+    extra = []
     for raw in ctx.extra_findings:
+        path_finding = by_subject.get(str(raw.get("subject")))
+        if raw.get("kind") == "unowned-escalation" and path_finding is not None:
+            path_finding["unowned"] = True
+            refs = raw.get("frameworks")
+            if isinstance(refs, list):
+                known = {json.dumps(r, sort_keys=True) for r in path_finding["frameworks"]}
+                for r in refs:
+                    ref = r if isinstance(r, dict) else _ref(str(r))
+                    if json.dumps(ref, sort_keys=True) not in known:
+                        path_finding["frameworks"].append(ref)
+            continue
+        extra.append(raw)
+    seen: dict[tuple[str, str], int] = {}
+    for raw in extra:
         key = (str(raw.get("kind")), str(raw.get("subject")))
         seen[key] = seen.get(key, 0) + 1
-    for raw in ctx.extra_findings:
+    for raw in extra:
         # a kind and subject can hold several findings (one per event): the detail tells them apart
         several = seen[(str(raw.get("kind")), str(raw.get("subject")))] > 1
         findings.append(_external_finding(raw, owners, str(raw.get("detail") or "") if several else ""))

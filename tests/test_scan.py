@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import IAM_VULNERABLE, run_cli, shared_file, write_json
-from tests.reports_helpers import DAVE, estate, with_agent_and_trail, with_dave_escalating
+from tests.reports_helpers import ACCT, DAVE, estate, with_agent_and_trail, with_dave_escalating
 
 
 def scan(
@@ -80,6 +80,32 @@ def test_one_added_escalation_is_exactly_the_one_new_finding(
     assert code == 1
     assert after["summary"]["failing"] == [new[0]["id"]]
     assert after["summary"]["unchanged"] == len(before["findings"]) and after["summary"]["resolved"] == 0
+
+
+def test_an_added_unowned_escalation_is_still_one_new_finding(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, estate_file: Path
+) -> None:
+    """Dave without an owner tag: the accountability gap folds into the path finding, not a second one."""
+    base = estate()
+    for user in base["authorization_details"][ACCT]["UserDetailList"]:
+        if user["Arn"] == DAVE:
+            user["Tags"] = []
+    scan(capsys, tmp_path, "before.json", str(write_json(tmp_path / "base.json", base)))
+    changed = write_json(tmp_path / "changed.json", with_dave_escalating(base))
+    code, after = scan(
+        capsys,
+        tmp_path,
+        "after.json",
+        str(changed),
+        "--baseline",
+        str(tmp_path / "before.json"),
+        "--fail-on",
+        "high",
+    )
+    new = [f for f in after["findings"] if f["status"] == "new"]
+    assert [(f["kind"], f["subject"]) for f in new] == [("path-to-admin", DAVE)]
+    assert new[0]["owner"] is None and new[0].get("unowned") is True
+    assert code == 1
 
 
 def test_fail_on_counts_only_new_findings_at_or_above(
