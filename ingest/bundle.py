@@ -6,7 +6,7 @@ several files of one run, and a new run over what the store already holds are th
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ingest.errors import IngestError
@@ -172,7 +172,8 @@ def normalize_bundle(doc: dict[str, Any], source: str) -> dict[str, Any]:
             _check_list_of_objects(items, source, f"agent_resources.{key}")
         out["agent_resources"] = res
     if doc.get("cloudtrail") is not None:
-        out["cloudtrail"] = _check_list_of_objects(doc["cloudtrail"], source, "cloudtrail")
+        records = _check_list_of_objects(doc["cloudtrail"], source, "cloudtrail")
+        out["cloudtrail"] = _check_records([_wrapped_event(r) or r for r in records], source, "cloudtrail")
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, "accounts")
     if doc.get("credential_report") is not None:
@@ -222,6 +223,19 @@ def normalize_manifest(doc: Any, source: str, where: str = "") -> dict[str, Any]
         out[key] = items
     if doc.get("accounts") is not None:
         out["accounts"] = _validate_accounts(doc["accounts"], source, f"{prefix}accounts")
+    for key, window_field in (("agents", "task_window"), ("tasks", "window")):
+        for i, item in enumerate(out[key]):
+            window = item.get(window_field)
+            if window is None:
+                continue
+            where_w = f"{prefix}{key}[{i}].{window_field}"
+            _require(isinstance(window, dict), source, where_w, "expected {start: TIME, end: TIME}")
+            bounds = {}
+            for edge in ("start", "end"):
+                if window.get(edge) is not None:
+                    bounds[edge] = _timestamp(window[edge], source, f"{where_w}.{edge}")
+            if len(bounds) == 2:
+                _require(bounds["start"] <= bounds["end"], source, where_w, "start is after end")
     for i, agent in enumerate(out["agents"]):
         runs_as = agent.get("runs_as", [])
         _require(
@@ -233,11 +247,43 @@ def normalize_manifest(doc: Any, source: str, where: str = "") -> dict[str, Any]
     return out
 
 
+def _timestamp(value: Any, source: str, field: str) -> datetime:
+    """ISO 8601 (with `Z` or an offset; no zone means UTC); anything else is an error naming the field."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise IngestError(source, field, f"expected an ISO 8601 time such as 2026-11-30T08:00:00Z, got {value!r}")
+
+
+def _check_records(records: list[Any], source: str, field: str) -> list[dict[str, Any]]:
+    """Every CloudTrail record names its API call and when it happened; without those it is not evidence."""
+    for i, record in enumerate(records):
+        where = f"{field}[{i}]"
+        _require(isinstance(record, dict), source, where, "expected a CloudTrail record object")
+        if "CloudTrailEvent" in record:  # lookup-events: the record is a JSON string inside
+            continue
+        _require(isinstance(record.get("eventName"), str), source, f"{where}.eventName", "missing")
+        if record.get("eventTime") is not None:  # detection-rule test records may omit it; a bad one is an error
+            _timestamp(record["eventTime"], source, f"{where}.eventTime")
+        identity = record.get("userIdentity")
+        _require(
+            identity is None or isinstance(identity, dict),
+            source,
+            f"{where}.userIdentity",
+            "expected an object",
+        )
+    return records
+
+
 def _cloudtrail_records(doc: Any, source: str) -> list[dict[str, Any]]:
     if isinstance(doc, list):
-        return [_wrapped_event(x) or x for x in doc]
+        return _check_records([_wrapped_event(x) or x for x in doc], source, "(records)")
     if isinstance(doc.get("Records"), list):
-        return _check_list_of_objects(doc["Records"], source, "Records")
+        return _check_records(_check_list_of_objects(doc["Records"], source, "Records"), source, "Records")
     events = _check_list_of_objects(doc["Events"], source, "Events")
     return events  # lookup-events output: each has CloudTrailEvent (a JSON string), expanded later
 

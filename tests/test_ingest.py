@@ -148,6 +148,28 @@ BAD_INPUTS = [
         "organization.policies[0].type",
     ),
     ("not-iam.json", json.dumps({"hello": "world"}), "not a GAAD export"),
+    ("empty.json", "", "empty file"),
+    (
+        "bad-window.yaml",
+        "agents:\n  - id: a1\n    task_window: {start: notadate, end: 2026-12-01T00:00:00Z}\n",
+        "agents[0].task_window.start",
+    ),
+    (
+        "inverted-window.json",
+        json.dumps(
+            {
+                "tasks": [
+                    {"id": "t", "window": {"start": "2026-12-02T00:00:00Z", "end": "2026-12-01T00:00:00Z"}}
+                ]
+            }
+        ),
+        "tasks[0].window: start is after end",
+    ),
+    (
+        "bad-trail.json",
+        json.dumps({"Records": [{"eventName": "CreateRole", "eventTime": "not-a-time"}]}),
+        "Records[0].eventTime",
+    ),
 ]
 
 
