@@ -267,7 +267,7 @@ def _check_records(records: list[Any], source: str, field: str) -> list[dict[str
         if "CloudTrailEvent" in record:  # lookup-events: the record is a JSON string inside
             continue
         _require(isinstance(record.get("eventName"), str), source, f"{where}.eventName", "missing")
-        if record.get("eventTime") is not None:  # detection-rule test records may omit it; a bad one is an error
+        if record.get("eventTime") is not None:  # test records may omit it
             _timestamp(record["eventTime"], source, f"{where}.eventTime")
         identity = record.get("userIdentity")
         _require(
