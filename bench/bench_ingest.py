@@ -35,6 +35,7 @@ def main() -> None:
     import json
 
     from graph_model.derive import derive
+    from graph_model.enrich import enrich
     from graph_model.model import build_graph
     from ingest.bundle import to_bundle
     from ingest.transform import build_snapshot
@@ -59,6 +60,7 @@ def main() -> None:
     derived = derive(snapshot)
     t3 = time.perf_counter()
     graph = build_graph(snapshot, derived)
+    enrich(snapshot, derived, graph)  # agents, owners, privilege events: as `agentpath ingest` does
     store_uri = args.store or f"embedded:{tmp / 'store'}"
     with open_store(store_uri) as store:
         t4 = time.perf_counter()
@@ -82,7 +84,7 @@ def main() -> None:
         f"{len(derived.admin)} admins)"
     )
     print(
-        f"graph build: {t4 - t3:.1f} s   load: {t5 - t4:.1f} s "
+        f"graph build + agents/owners layer: {t4 - t3:.1f} s   load: {t5 - t4:.1f} s "
         f"({rows} rows, {rows / max(t5 - t4, 1e-9):.0f} rows/s)"
     )
     print(f"ingest+derive+load total: {t5 - t1:.1f} s")
