@@ -6,9 +6,12 @@ account) is derived instead of failing; a missing ARN cannot be derived and is a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from graph_model.arn import parse_arn
+from graph_model.arn import Arn, parse_arn
 from ingest.errors import IngestError
 
 LIST_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -19,6 +22,57 @@ NAME_FIELDS = {
     "RoleDetailList": ("RoleName", "role"),
     "Policies": ("PolicyName", "policy"),
 }
+
+_IAM_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>aws|\d{12}):(?P<resource>.+)$")
+
+
+class GaadEntryError(IngestError):
+    """A bad field of one entry: `entry` is where it is (`RoleDetailList[0]`), `field` adds the attribute."""
+
+    def __init__(self, source: str, entry: str, attribute: str, message: str) -> None:
+        super().__init__(source, f"{entry}.{attribute}", message)
+        self.entry = entry
+
+
+@dataclass(frozen=True)
+class IamArn:
+    """The parts of an IAM ARN: `arn:aws:iam::123456789012:role/service-role/name`."""
+
+    partition: str
+    account: str
+    resource_type: str
+    path: str
+    name: str
+
+    @property
+    def aws_managed(self) -> bool:
+        return self.account == "aws"
+
+
+def parse_iam_arn(arn: str) -> IamArn:
+    """Split an IAM ARN into partition, account, resource type, path and name; ValueError if it is not one."""
+    match = _IAM_ARN_RE.match(arn or "")
+    if not match:
+        raise ValueError(f"not an IAM ARN: {arn!r}")
+    resource_type, _, rest = match["resource"].partition("/")
+    if not rest:
+        raise ValueError(f"IAM ARN has no resource name: {arn!r}")
+    *path_parts, name = rest.split("/")
+    path = "/" + "".join(part + "/" for part in path_parts)
+    return IamArn(match["partition"], match["account"], resource_type, path, name)
+
+
+def entity_arn(item: Mapping[str, Any], kind: str) -> Arn:
+    """The ARN of a GAAD entry of `kind` (`user`, `group`, `role`, `policy`); ValueError says why not."""
+    text = item.get("Arn")
+    if not text:
+        raise ValueError(f"missing 'Arn' (nothing else names the {kind})")
+    arn = parse_arn(text) if isinstance(text, str) else None
+    if arn is None or arn.service != "iam":
+        raise ValueError(f"'Arn' not an IAM ARN: {text!r}")
+    if arn.resource_type != kind:
+        raise ValueError(f"'Arn' {text!r} is not a {kind} ARN")
+    return arn
 
 
 def is_gaad(doc: Any) -> bool:
@@ -46,12 +100,10 @@ def normalize_gaad(doc: Any, source: str, where: str = "") -> dict[str, Any]:
             path = f"{prefix}{key}[{i}]"
             if not isinstance(item, dict):
                 raise IngestError(source, path, "expected an object")
-            arn_text = item.get("Arn")
-            arn = parse_arn(arn_text) if isinstance(arn_text, str) else None
-            if arn is None:
-                raise IngestError(source, f"{path}.Arn", "missing or not an ARN (cannot derive the entity)")
-            if arn.service != "iam" or arn.resource_type != kind:
-                raise IngestError(source, f"{path}.Arn", f"expected an IAM {kind} ARN, got {arn_text}")
+            try:
+                arn = entity_arn(item, kind)
+            except ValueError as exc:
+                raise GaadEntryError(source, path, "Arn", str(exc)) from exc
             entry = dict(item)
             if not isinstance(entry.get(name_field), str) or not entry.get(name_field):
                 entry[name_field] = arn.name

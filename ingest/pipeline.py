@@ -82,6 +82,7 @@ def _ingest_locked(
         "accounts": sorted(snapshot.accounts),
     }
     store.replace(graph, merged, run, progress)
+    _leave_view_cache(store, run_id, graph)
     principals = sum(1 for p in snapshot.principals.values() if p.kind in ("user", "role"))
     return IngestSummary(
         len(snapshot.accounts),
@@ -91,6 +92,14 @@ def _ingest_locked(
         time.monotonic() - started,
         run_id,
     )
+
+
+def _leave_view_cache(store: GraphStore, run_id: str, graph: GraphData) -> None:
+    """Give the explorer its path-search view without reading the graph back (queries/view_cache.py)."""
+    from queries import view_cache
+    from queries.scan import view_from_graph
+
+    view_cache.write(store, run_id, view_from_graph(graph))
 
 
 def ingest_files(

@@ -39,6 +39,8 @@ DELEGATION_KIND = "delegation-into-escalation"
 STATUSES = ("new", "unchanged", "resolved")
 ESCALATION_TYPES = ("CAN_ASSUME", "CAN_ESCALATE_TO")
 AGENT_TYPES = ("RUNS_AS", "DELEGATES_TO")
+#: the technique names agent steps carry in paths (as the `agent_edges` named query spells them)
+AGENT_TECHNIQUE = {"RUNS_AS": "runs-as", "DELEGATES_TO": "delegation"}
 
 
 class ReportError(ValueError):
@@ -52,7 +54,7 @@ def _edge_row(rel_type: str, source: str, target: str, props: Mapping[str, Any])
         "source": source,
         "target": target,
         "relationship": rel_type,
-        "technique": props.get("technique") or rel_type.lower().replace("_", "-"),
+        "technique": props.get("technique") or AGENT_TECHNIQUE.get(rel_type, rel_type.lower()),
         "category": props.get("category") or ("agent" if rel_type in AGENT_TYPES else ""),
         "actions": list(props.get("actions") or []),
         "statements": list(props.get("statements") or []),

@@ -52,7 +52,10 @@ def run_id() -> str:
 
 @st.cache_resource(show_spinner="Reading the graph…", max_entries=4)
 def _view(uri: str, run: str) -> GraphView:
-    return load_view(_open(uri))
+    from queries import view_cache
+
+    store = _open(uri)
+    return view_cache.read(store, run) or load_view(store)
 
 
 def view() -> GraphView:

@@ -21,54 +21,32 @@ Rules:
 - `PolicyId` cannot be derived from anything; it is left absent when missing.
 - A field that cannot be derived (an `Arn`, a role's trust policy, an inline policy's name or document, a
   managed policy's versions) raises `GaadFormatError` naming the field and where it is.
+
+The shape checks and what the ARN says (the first two rules) are `ingest.gaad`'s, shared with the offline
+ingester; this module adds what a complete collected document needs on top and translates the errors.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+from graph_model.arn import account_of
+from ingest import gaad
+from ingest.errors import IngestError
+from ingest.gaad import IamArn, parse_iam_arn
+
+GAAD_LISTS = gaad.LIST_KEYS
 PRINCIPAL_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList")
 
-_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>aws|\d{12}):(?P<resource>.+)$")
+__all__ = ["GAAD_LISTS", "GaadFormatError", "IamArn", "merge_gaad_pages", "normalize_gaad", "parse_iam_arn"]
 
 
 class GaadFormatError(ValueError):
     """A GAAD document lacks a field that cannot be derived from anything else in it."""
-
-
-@dataclass(frozen=True)
-class IamArn:
-    """The parts of an IAM ARN: `arn:aws:iam::123456789012:role/service-role/name`."""
-
-    partition: str
-    account: str
-    resource_type: str
-    path: str
-    name: str
-
-    @property
-    def aws_managed(self) -> bool:
-        return self.account == "aws"
-
-
-def parse_iam_arn(arn: str) -> IamArn:
-    """Split an IAM ARN into partition, account, resource type, path and name; ValueError if it is not one."""
-    match = _ARN_RE.match(arn or "")
-    if not match:
-        raise ValueError(f"not an IAM ARN: {arn!r}")
-    resource_type, _, rest = match["resource"].partition("/")
-    if not rest:
-        raise ValueError(f"IAM ARN has no resource name: {arn!r}")
-    *path_parts, name = rest.split("/")
-    path = "/" + "".join(part + "/" for part in path_parts)
-    return IamArn(match["partition"], match["account"], resource_type, path, name)
 
 
 def merge_gaad_pages(pages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -77,34 +55,39 @@ def merge_gaad_pages(pages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     Entries are keyed by `Arn`; a later page's entry replaces an earlier one with the same ARN, so re-reading
     a page is harmless. The pagination keys are dropped: the result is a whole document.
     """
-    merged: dict[str, dict[str, Any]] = {key: {} for key in GAAD_LISTS}
+    merged: dict[str, Any] = {key: [] for key in GAAD_LISTS}
     extra: dict[str, Any] = {}
     for page_no, page in enumerate(pages):
+        lists: dict[str, list[dict[str, Any]]] = {}
         for key, value in page.items():
             if key in GAAD_LISTS:
-                for index, entry in enumerate(value or []):
-                    arn = entry.get("Arn")
-                    if not arn:
+                lists[key] = [dict(entry) for entry in value or []]
+                for index, entry in enumerate(lists[key]):
+                    if not entry.get("Arn"):
                         raise GaadFormatError(f"page {page_no} {key}[{index}]: missing 'Arn'")
-                    merged[key][arn] = copy.deepcopy(dict(entry))
-            elif key not in ("IsTruncated", "Marker", "ResponseMetadata"):
-                extra[key] = copy.deepcopy(value)
-    return {**extra, **{key: list(entries.values()) for key, entries in merged.items()}}
+            elif key not in gaad.PAGE_KEYS:
+                extra[key] = value
+        merged = gaad.merge_gaad(merged, lists)
+    return copy.deepcopy({**extra, **merged})
 
 
 def normalize_gaad(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return a normalised copy of one account's GAAD document (see the module docstring for the rules)."""
     out = copy.deepcopy(dict(doc))
     partial = out.get("IsTruncated") is True or not any(key in out for key in PRINCIPAL_LISTS)
-    _default_lists(out, *GAAD_LISTS)
+    try:  # only the lists: other keys a response may grow are the collector's to keep, not an error
+        out.update(gaad.normalize_gaad({key: out[key] for key in GAAD_LISTS if key in out}, "GAAD"))
+    except IngestError as exc:
+        entry = exc.entry if isinstance(exc, gaad.GaadEntryError) else exc.field
+        raise GaadFormatError(f"{entry}: {exc.message}") from exc
     for index, user in enumerate(out["UserDetailList"]):
-        _principal(user, f"UserDetailList[{index}]", "user", "UserName", "UserPolicyList")
+        _principal(user, f"UserDetailList[{index}]", "UserPolicyList")
         _default_lists(user, "GroupList", "Tags")
     for index, group in enumerate(out["GroupDetailList"]):
-        _principal(group, f"GroupDetailList[{index}]", "group", "GroupName", "GroupPolicyList")
+        _principal(group, f"GroupDetailList[{index}]", "GroupPolicyList")
     for index, role in enumerate(out["RoleDetailList"]):
         where = f"RoleDetailList[{index}] ({role.get('Arn')})"
-        _principal(role, f"RoleDetailList[{index}]", "role", "RoleName", "RolePolicyList")
+        _principal(role, f"RoleDetailList[{index}]", "RolePolicyList")
         _default_lists(role, "InstanceProfileList", "Tags")
         if "AssumeRolePolicyDocument" not in role or role["AssumeRolePolicyDocument"] in (None, ""):
             raise GaadFormatError(f"{where}: missing 'AssumeRolePolicyDocument' (trust cannot be derived)")
@@ -113,30 +96,17 @@ def normalize_gaad(doc: Mapping[str, Any]) -> dict[str, Any]:
     used = _used_policy_arns(out)
     kept = []
     for index, policy in enumerate(out["Policies"]):
-        arn = _managed_policy(policy, f"Policies[{index}]")
-        if partial or not arn.aws_managed or policy["Arn"] in used or _counted_as_used(policy):
+        _managed_policy(policy, f"Policies[{index}]")
+        aws_managed = account_of(policy["Arn"]) == "aws"
+        if partial or not aws_managed or policy["Arn"] in used or _counted_as_used(policy):
             kept.append(policy)
     out["Policies"] = kept
     return out
 
 
-def _arn(entry: Mapping[str, Any], where: str, expected_type: str) -> IamArn:
-    if not entry.get("Arn"):
-        raise GaadFormatError(f"{where}: missing 'Arn' (nothing else names the {expected_type})")
-    try:
-        arn = parse_iam_arn(entry["Arn"])
-    except ValueError as exc:
-        raise GaadFormatError(f"{where}: 'Arn' {exc}") from exc
-    if arn.resource_type != expected_type:
-        raise GaadFormatError(f"{where}: 'Arn' {entry['Arn']!r} is not a {expected_type} ARN")
-    return arn
-
-
-def _principal(entry: dict[str, Any], where: str, kind: str, name_key: str, inline_key: str) -> None:
-    arn = _arn(entry, where, kind)
+def _principal(entry: dict[str, Any], where: str, inline_key: str) -> None:
+    """Name, path and ARN are checked and derived by `ingest.gaad`; this requires what a complete one has."""
     where = f"{where} ({entry['Arn']})"
-    entry.setdefault(name_key, arn.name)
-    entry.setdefault("Path", arn.path)
     _default_lists(entry, inline_key, "AttachedManagedPolicies")
     for index, inline in enumerate(entry[inline_key]):
         for key in ("PolicyName", "PolicyDocument"):
@@ -156,11 +126,8 @@ def _principal(entry: dict[str, Any], where: str, kind: str, name_key: str, inli
         boundary.setdefault("PermissionsBoundaryType", "Policy")
 
 
-def _managed_policy(policy: dict[str, Any], where: str) -> IamArn:
-    arn = _arn(policy, where, "policy")
+def _managed_policy(policy: dict[str, Any], where: str) -> None:
     where = f"{where} ({policy['Arn']})"
-    policy.setdefault("PolicyName", arn.name)
-    policy.setdefault("Path", arn.path)
     _default_lists(policy, "PolicyVersionList")
     versions = policy["PolicyVersionList"]
     if not versions:
@@ -186,7 +153,6 @@ def _managed_policy(policy: dict[str, Any], where: str) -> IamArn:
         version["Document"] = _document(version["Document"], where, f"PolicyVersionList[{index}]")
     if not any(v["VersionId"] == default_id for v in versions):
         raise GaadFormatError(f"{where}: DefaultVersionId {default_id!r} is not in PolicyVersionList")
-    return arn
 
 
 def _used_policy_arns(doc: Mapping[str, Any]) -> set[str]:
