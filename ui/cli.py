@@ -83,7 +83,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
                 [short(r["source"]), "admin" if r["source_is_admin"] else path["hops"] if path else "", route]
             )
         return (
-            render(["principal", "hops", "shortest path"], rows) + f"\n\n{len(items)} principals reach admin"
+            render(["principal", "hops", "shortest path"], rows)
+            + f"\n\n{len(items)} principals and agents reach admin: "
+            + f"{sum(1 for r in items if r['source_is_admin'])} are admin already, "
+            + f"{sum(1 for r in items if not r['source_is_admin'])} can escalate"
         )
 
     _emit(reports, args.format, text)
