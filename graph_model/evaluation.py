@@ -203,7 +203,12 @@ def _principal_values(block: Mapping[str, tuple[str, ...]] | None, key: str) -> 
     return block.get(key, ())
 
 
-GrantKind = Literal["named", "account", "wildcard", "service", "federated"]
+GrantKind = Literal["named", "session", "account", "wildcard", "service", "federated"]
+
+#: Services whose resources resource control policies cover (AWS Organizations user guide, RCPs).
+RCP_SERVICES = frozenset(
+    {"s3", "sts", "sqs", "secretsmanager", "kms", "ecr", "aoss", "cognito-identity", "logs", "dynamodb"}
+)
 
 
 class Evaluator:
@@ -297,7 +302,18 @@ class Evaluator:
             return None
         return self._org_levels(caller.account_id, "SCP")
 
-    def rcp_levels(self, resource_account: str | None) -> list[list[Statement]] | None:
+    def rcp_levels(
+        self, resource_account: str | None, action: str = "", caller: Caller | None = None
+    ) -> list[list[Statement]] | None:
+        """RCPs cap resources of the services that support them, and never calls by service-linked roles."""
+        if action and action.split(":", 1)[0].lower() not in RCP_SERVICES:
+            return None
+        if (
+            caller is not None
+            and caller.principal is not None
+            and is_service_linked_role(caller.principal.arn)
+        ):
+            return None
         return self._org_levels(resource_account, "RCP")
 
     def resource_policy(self, action: str, resource: str) -> tuple[PolicyDocument | None, bool]:
@@ -372,8 +388,9 @@ class Evaluator:
         resource_account: str | None = None,
         apply_org_policies: bool = True,
     ) -> Decision:
-        decision = self._authorize(caller, action, resource, context, open_world, resource_account,
-                                   apply_org_policies)
+        decision = self._authorize(
+            caller, action, resource, context, open_world, resource_account, apply_org_policies
+        )
         decision.action, decision.resource = action, resource
         return decision
 
@@ -410,7 +427,7 @@ class Evaluator:
                 session_stmts = [s for d in caller.session.session_policies for s in d.statements]
 
         scp = self.scp_levels(caller) if apply_org_policies else None
-        rcp = self.rcp_levels(resource_account) if apply_org_policies else None
+        rcp = self.rcp_levels(resource_account, action, caller) if apply_org_policies else None
         res_doc, res_exists = self.resource_policy(action, resource)
         res_stmts = res_doc.statements if res_doc else ()
 
@@ -477,8 +494,8 @@ class Evaluator:
             else:
                 final = grant & id_allow & cap
         elif res_exists and same_account and grant.tri is not Tri.FALSE:
-            if grant_kind == "named" and caller.kind == "user":
-                final = grant | (id_allow & cap)  # not limited by the user's boundary (EC05)
+            if (grant_kind == "named" and caller.kind == "user") or grant_kind == "session":
+                final = grant | (id_allow & cap)  # not limited by the boundary or session policy (EC05)
             elif grant_kind in ("named", "wildcard"):
                 final = (grant & cap) | (id_allow & cap)
             else:
@@ -518,6 +535,8 @@ class Evaluator:
         p = caller.principal
         best: GrantKind | None = None
         for value in block.get("AWS", ()):
+            if caller.kind == "session" and value == caller.arn:
+                return "session"  # the session ARN itself: not capped by boundary or session policy
             if value in (caller.arn, caller.principal_arn):
                 return "named"
             if p is not None and p.unique_id and value == p.unique_id:
@@ -532,7 +551,7 @@ class Evaluator:
         self, stmts: Sequence[Statement], caller: Caller, action: str, resource: str, ctx: RequestContext
     ) -> tuple[Outcome, GrantKind | None]:
         best: tuple[Outcome, GrantKind | None] = (FALSE, None)
-        rank = {"named": 0, "wildcard": 1, "service": 0, "federated": 0, "account": 2}
+        rank = {"named": 0, "session": 0, "wildcard": 1, "service": 0, "federated": 0, "account": 2}
         for stmt in stmts:
             if not stmt.is_allow:
                 continue
