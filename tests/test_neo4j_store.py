@@ -30,25 +30,42 @@ def state(uri: str) -> dict[str, Any]:
     from queries.api import all_paths_to_admin, load_view
 
     with Neo4jStore(uri) as store:
-        labels = store.read(f"{OUR_NODES} UNWIND labels(n) AS label "
-                            "RETURN label, count(*) AS n ORDER BY label")
+        labels = store.read(
+            f"{OUR_NODES} UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label"
+        )
         types = store.read("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n ORDER BY type")
         run = store.last_run()
         meta = store.read("MATCH (m:AgentpathMeta) RETURN m.run_id AS run_id, m.loading AS loading")
-        stale = store.read(f"{OUR_NODES} MATCH (m:AgentpathMeta) WHERE n.run_id <> m.run_id "
-                           "RETURN count(n) AS n")[0]["n"]
-        stale_rels = store.read("MATCH ()-[r]->() MATCH (m:AgentpathMeta) WHERE r.run_id <> m.run_id "
-                                "RETURN count(r) AS n")[0]["n"]
+        stale = store.read(
+            f"{OUR_NODES} MATCH (m:AgentpathMeta) WHERE n.run_id <> m.run_id RETURN count(n) AS n"
+        )[0]["n"]
+        stale_rels = store.read(
+            "MATCH ()-[r]->() MATCH (m:AgentpathMeta) WHERE r.run_id <> m.run_id RETURN count(r) AS n"
+        )[0]["n"]
         paths = all_paths_to_admin(load_view(store))
-    return {"labels": labels, "types": types, "run": run, "meta": meta, "stale": stale + stale_rels,
-            "nodes": sum(r["n"] for r in labels if r["label"] != "Principal"),
-            "relationships": sum(r["n"] for r in types), "paths": paths}
+    return {
+        "labels": labels,
+        "types": types,
+        "run": run,
+        "meta": meta,
+        "stale": stale + stale_rels,
+        "nodes": sum(r["n"] for r in labels if r["label"] != "Principal"),
+        "relationships": sum(r["n"] for r in types),
+        "paths": paths,
+    }
 
 
-def cli(*argv: str, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ui.cli", *argv], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+def cli(
+    *argv: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def closed_port() -> int:
@@ -141,13 +158,15 @@ def test_reingesting_the_same_file_changes_no_count(neo4j_uri: str, iam_vulnerab
 
 
 @pytest.mark.neo4j
-def test_what_disappeared_from_a_newer_snapshot_is_deleted(neo4j_uri: str, iam_vulnerable: Path,
-                                                          tmp_path: Path) -> None:
+def test_what_disappeared_from_a_newer_snapshot_is_deleted(
+    neo4j_uri: str, iam_vulnerable: Path, tmp_path: Path
+) -> None:
     from ingest.pipeline import ingest_files
 
     doc = json.loads(iam_vulnerable.read_text())
-    gone = next(u for u in doc["UserDetailList"]
-                if u.get("AttachedManagedPolicies") or u.get("UserPolicyList"))
+    gone = next(
+        u for u in doc["UserDetailList"] if u.get("AttachedManagedPolicies") or u.get("UserPolicyList")
+    )
     ingest_files([str(iam_vulnerable)], neo4j_uri)
     before = state(neo4j_uri)
     doc["UserDetailList"] = [u for u in doc["UserDetailList"] if u["Arn"] != gone["Arn"]]
@@ -157,8 +176,9 @@ def test_what_disappeared_from_a_newer_snapshot_is_deleted(neo4j_uri: str, iam_v
     after = state(neo4j_uri)
     with Neo4jStore(neo4j_uri) as store:
         assert store.read("MATCH (n {uid: $arn}) RETURN n", {"arn": gone["Arn"]}) == []
-        assert store.read("MATCH (n)-[r]-() WHERE n.uid STARTS WITH $arn RETURN r",
-                          {"arn": gone["Arn"]}) == []
+        assert (
+            store.read("MATCH (n)-[r]-() WHERE n.uid STARTS WITH $arn RETURN r", {"arn": gone["Arn"]}) == []
+        )
     assert after["nodes"] < before["nodes"] and after["relationships"] < before["relationships"]
     assert after["stale"] == 0
     assert gone["Arn"] not in {p["source"] for p in after["paths"]}
@@ -183,16 +203,19 @@ def test_source_and_run_travel_with_the_graph(neo4j_uri: str, iam_vulnerable: Pa
 
 
 @pytest.mark.neo4j
-def test_writes_through_read_are_refused_by_neo4j_itself(neo4j_uri: str, iam_vulnerable: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_through_read_are_refused_by_neo4j_itself(
+    neo4j_uri: str, iam_vulnerable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ingest.pipeline import ingest_files
 
     ingest_files([str(iam_vulnerable)], neo4j_uri)
     before = state(neo4j_uri)
-    writes = ["CREATE (x:Intruder {n: 1}) RETURN x",
-              "MATCH (p:Principal) SET p.is_admin = true RETURN count(p)",
-              "MATCH (p:Principal) DETACH DELETE p",
-              "MERGE (x:Intruder {n: 2})"]
+    writes = [
+        "CREATE (x:Intruder {n: 1}) RETURN x",
+        "MATCH (p:Principal) SET p.is_admin = true RETURN count(p)",
+        "MATCH (p:Principal) DETACH DELETE p",
+        "MERGE (x:Intruder {n: 2})",
+    ]
     with Neo4jStore(neo4j_uri) as store:
         for cypher in writes:  # the dialect-independent guard
             with pytest.raises(ReadOnlyViolation):
@@ -227,14 +250,20 @@ print("DONE", flush=True)
 
 
 @pytest.mark.neo4j
-def test_a_load_killed_halfway_leaves_the_previous_run_queryable(neo4j_uri: str, iam_vulnerable: Path,
-                                                                 big_file: Path) -> None:
+def test_a_load_killed_halfway_leaves_the_previous_run_queryable(
+    neo4j_uri: str, iam_vulnerable: Path, big_file: Path
+) -> None:
     from ingest.pipeline import ingest_files
 
     ingest_files([str(iam_vulnerable)], neo4j_uri)
     before = state(neo4j_uri)
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOAD, str(REPO), neo4j_uri, str(big_file)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOAD, str(REPO), neo4j_uri, str(big_file)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[str] = []
     try:
         assert proc.stdout is not None
@@ -269,8 +298,9 @@ def test_a_load_killed_halfway_leaves_the_previous_run_queryable(neo4j_uri: str,
 
 
 @pytest.mark.neo4j
-def test_a_server_killed_mid_load_keeps_the_previous_run(neo4j_server: Any, neo4j_uri: str,
-                                                         iam_vulnerable: Path, big_file: Path) -> None:
+def test_a_server_killed_mid_load_keeps_the_previous_run(
+    neo4j_server: Any, neo4j_uri: str, iam_vulnerable: Path, big_file: Path
+) -> None:
     from ingest.pipeline import ingest_bundle, ingest_files, read_inputs
 
     ingest_files([str(iam_vulnerable)], neo4j_uri)
@@ -294,3 +324,35 @@ def test_a_server_killed_mid_load_keeps_the_previous_run(neo4j_server: Any, neo4
 
     neo4j_server.start()  # same home and port: recovery discards the uncommitted transaction
     assert state(neo4j_uri) == before
+
+
+@pytest.mark.neo4j
+def test_an_ingest_that_would_overwrite_a_newer_run_is_refused(neo4j_uri: str, tmp_path: Path) -> None:
+    """Two ingests into one Neo4j at once: the slower one must not commit over the faster one's accounts."""
+    from ingest.pipeline import _ingest_locked, ingest_bundle, read_inputs
+
+    def account(acct: str) -> dict[str, Any]:
+        user = {"UserName": "u", "Arn": f"arn:aws:iam::{acct}:user/u", "Path": "/"}
+        path = tmp_path / f"{acct}.json"
+        path.write_text(json.dumps({"UserDetailList": [user]}))
+        return read_inputs([str(path)])
+
+    slow, fast = Neo4jStore(neo4j_uri), Neo4jStore(neo4j_uri)
+    try:
+        ingest_bundle(account("111111111111"), fast)
+        with slow.write_lock():  # the slow run starts from the first run ...
+            ingest_bundle(account("222222222222"), fast)  # ... another run commits meanwhile ...
+            with pytest.raises(StoreError, match="another ingest finished"):
+                _ingest_locked(account("333333333333"), slow, None, time.monotonic())
+        accounts = sorted(
+            r["account_id"] for r in fast.read("MATCH (p:User) RETURN p.account_id AS account_id")
+        )
+        assert accounts == ["111111111111", "222222222222"]  # nothing of the refused run, nothing lost
+        ingest_bundle(account("333333333333"), slow)  # run again: it merges with the newer state
+        accounts = sorted(
+            r["account_id"] for r in fast.read("MATCH (p:User) RETURN p.account_id AS account_id")
+        )
+        assert accounts == ["111111111111", "222222222222", "333333333333"]
+    finally:
+        slow.close()
+        fast.close()

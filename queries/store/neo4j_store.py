@@ -60,6 +60,8 @@ from queries.store.base import (
 
 META_LABEL = "AgentpathMeta"
 META_ID = "agentpath"
+#: `replace` outside `write_lock` (tests, tools) does not check which run it replaces.
+_UNCHECKED = object()
 #: Index names are fixed so `IF NOT EXISTS` makes schema creation idempotent across versions of agentpath.
 SCHEMA_STATEMENTS: tuple[str, ...] = (
     *(
@@ -120,6 +122,7 @@ class Neo4jStore(GraphStore):
         self.shown_uri = _display_uri(uri)
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         self._schema_ready = False
+        self._expected_run: object = _UNCHECKED
         config: dict[str, Any] = {
             "user_agent": "agentpath",
             "connection_timeout": CONNECT_TIMEOUT_S,
@@ -215,6 +218,16 @@ class Neo4jStore(GraphStore):
                 id=META_ID,
                 tag=run_id,
             ).single()
+            if self._expected_run is not _UNCHECKED:
+                current = tx.run(
+                    f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.run AS run", id=META_ID
+                ).single()
+                current_run = json.loads(current["run"]).get("run_id") if current and current["run"] else None
+                if current_run != self._expected_run:
+                    raise StoreError(
+                        "another ingest finished while this one ran; nothing was written "
+                        "(run it again to merge with the newer state)"
+                    )
             tag = run_id
             if record is not None and record["previous"] == run_id:
                 tag = f"{run_id}-{uuid.uuid4().hex[:6]}"  # a re-used run id must not spare stale data
@@ -268,6 +281,17 @@ class Neo4jStore(GraphStore):
             return record["value"] if record is not None else None
 
         return self._read_tx(work, "reading the run info")
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Optimistic: remember which run the ingest starts from; `replace` refuses to commit over a run
+        another ingest committed meanwhile (that run's accounts would be lost otherwise)."""
+        previous = self.last_run()
+        self._expected_run = previous.get("run_id") if previous else None
+        try:
+            yield
+        finally:
+            self._expected_run = _UNCHECKED
 
     def source(self) -> dict[str, Any] | None:
         raw = self._meta("source")
