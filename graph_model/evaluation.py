@@ -24,7 +24,7 @@ from graph_model.conditions import (
     match_policy_pattern,
 )
 from graph_model.policy import PolicyDocument, Statement, StatementRef
-from graph_model.snapshot import Principal, Session, Snapshot
+from graph_model.snapshot import Principal, ResourcePolicy, Session, Snapshot
 
 DecisionName = Literal["Allow", "ImplicitDeny", "ExplicitDeny"]
 CallerKind = Literal["user", "role", "session", "federated", "service", "unknown"]
@@ -195,14 +195,6 @@ def deny_outcome(statements: Iterable[Statement], action: str, resource: str, ct
     return FALSE
 
 
-def _principal_values(block: Mapping[str, tuple[str, ...]] | None, key: str) -> tuple[str, ...]:
-    if not block:
-        return ()
-    if "*" in block:
-        return ("*",)
-    return block.get(key, ())
-
-
 GrantKind = Literal["named", "session", "account", "wildcard", "service", "federated"]
 
 #: Services whose resources resource control policies cover (AWS Organizations user guide, RCPs).
@@ -218,6 +210,8 @@ class Evaluator:
         self.snapshot = snapshot
         self._identity: dict[str, tuple[Statement, ...]] = {}
         self._unique_ids = {p.unique_id: p for p in snapshot.principals.values() if p.unique_id}
+        self._levels: dict[tuple[str | None, str], list[list[Statement]] | None] = {}
+        self._roles_by_name = {(p.account_id, p.name): p for p in snapshot.roles()}
         self.analysis_time = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # --- who is calling -------------------------------------------------------------------------------
@@ -245,10 +239,7 @@ class Evaluator:
         parsed = parse_arn(role_arn)
         if parsed is None:
             return None
-        for p in self.snapshot.roles():
-            if p.account_id == parsed.account and p.name == parsed.name:
-                return p
-        return None
+        return self._roles_by_name.get((parsed.account, parsed.name))
 
     # --- which statements apply -----------------------------------------------------------------------
     def identity_statements(self, principal: Principal) -> tuple[Statement, ...]:
@@ -279,6 +270,12 @@ class Evaluator:
         return pol.document if pol else PolicyDocument(version=None)
 
     def _org_levels(self, account_id: str | None, kind: str) -> list[list[Statement]] | None:
+        key = (account_id, kind)
+        if key not in self._levels:
+            self._levels[key] = self._compute_org_levels(account_id, kind)
+        return self._levels[key]
+
+    def _compute_org_levels(self, account_id: str | None, kind: str) -> list[list[Statement]] | None:
         org = self.snapshot.organization
         if org is None or account_id is None or account_id == org.management_account_id:
             return None
@@ -322,15 +319,19 @@ class Evaluator:
             role = self.snapshot.principals.get(resource)
             if role is not None and role.kind == "role":
                 return role.trust_policy, True
+        rp = self._resource_record(resource)
+        if rp is None:
+            return None, False
+        return rp.document, True
+
+    def _resource_record(self, resource: str) -> ResourcePolicy | None:
         rp = self.snapshot.resource_policies.get(resource)
         if rp is None:
             # A bucket policy covers its objects.
             parsed = parse_arn(resource)
             if parsed and parsed.service == "s3" and "/" in parsed.resource:
                 rp = self.snapshot.resource_policies.get(resource.split("/", 1)[0])
-        if rp is None:
-            return None, False
-        return rp.document, True
+        return rp
 
     # --- request context ------------------------------------------------------------------------------
     def context_for(
@@ -408,11 +409,12 @@ class Evaluator:
         action_l = action.lower()
         if resource_account is None:
             resource_account = account_of(resource)
-            if resource_account is None and resource.startswith("arn:") and action_l.startswith("s3:"):
-                rp = self.resource_policy(action, resource)
-                resource_account = None if not rp[1] else None
             if resource_account is None:
-                resource_account = caller.account_id  # `*` and account-less ARNs: the caller's own account
+                # S3 ARNs carry no account: the snapshot's record of the bucket says whose it is.
+                record = self._resource_record(resource) if resource.startswith("arn:") else None
+                resource_account = record.account_id if record and record.account_id else None
+            if resource_account is None:
+                resource_account = caller.account_id  # `*` and unknown account-less ARNs: the caller's own
         same_account = resource_account == caller.account_id
         checks: list[str] = []
 

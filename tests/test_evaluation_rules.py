@@ -99,3 +99,23 @@ def test_a_bucket_policy_naming_the_session_arn_is_not_capped_by_the_session_pol
             sessions=sessions, resource_policies=[{"arn": bucket, "account_id": ACCT, "policy": policy}]
         )
         assert _decide(ev, SESSION, "s3:GetObject", f"{bucket}/k") == expected, principal
+
+
+def test_a_bucket_in_another_account_needs_the_callers_own_allow_too() -> None:
+    """S3 ARNs carry no account: the bucket's recorded account decides same- vs cross-account."""
+    bucket = "arn:aws:s3:::partner-data"
+    user = f"arn:aws:iam::{ACCT}:user/reader"
+    policy = _doc(
+        {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "s3:GetObject", "Resource": f"{bucket}/*"}
+    )
+    gaad = {ACCT: {"UserDetailList": [{"UserName": "reader", "Arn": user, "Path": "/"}]}}
+    for owner, expected in (("222222222222", "ImplicitDeny"), (ACCT, "Allow")):
+        ev = Evaluator(
+            build_snapshot(
+                {
+                    "authorization_details": gaad,
+                    "resource_policies": [{"arn": bucket, "account_id": owner, "policy": policy}],
+                }
+            )
+        )
+        assert _decide(ev, user, "s3:GetObject", f"{bucket}/k") == expected, owner
