@@ -32,7 +32,10 @@ def read_document(path: Path) -> Any:
         raise IngestError(name, "", "no such file")
     if path.is_dir():
         raise IngestError(name, "", "is a folder (CloudTrail folders are expanded by the caller)")
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(name, "", f"cannot read the file ({exc.strerror})") from exc
     limit = max_file_bytes()
     if size > limit:
         raise IngestError(
@@ -40,7 +43,10 @@ def read_document(path: Path) -> Any:
             "",
             f"file is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit (AGENTPATH_MAX_FILE_MB)",
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(name, "", f"cannot read the file ({exc.strerror})") from exc
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)

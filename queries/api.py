@@ -60,33 +60,29 @@ def load_view(store: GraphStore) -> GraphView:
     principals = {r["arn"]: r for r in run_named(store, "principals")}
     owners: dict[str, str | None] = {arn: (p.get("owner") or None) for arn, p in principals.items()}
     agents: dict[str, dict[str, Any]] = {}
-    try:
-        for row in run_named(store, "agent_edges"):
-            agents.setdefault(row["agent"], {"owner": row.get("agent_owner") or None})
-            owners[row["agent"]] = row.get("agent_owner") or None
-            if row.get("target") is None:
-                continue  # an agent with no identity and no delegate: a valid source with no paths
-            edges.append(
-                _decode_edge(
-                    {
-                        "source": row["agent"],
-                        "target": row["target"],
-                        "relationship": row["relationship"],
-                        "technique": row["technique"],
-                        "category": "agent",
-                        "actions": [],
-                        "statements": [],
-                        "conditional": False,
-                        "conditions": "[]",
-                        "potential": False,
-                        "grants_admin": False,
-                        "via": row.get("mechanism") or "",
-                    }
-                )
+    for row in run_named(store, "agent_edges"):
+        agents.setdefault(row["agent"], {"owner": row.get("agent_owner") or None})
+        owners[row["agent"]] = row.get("agent_owner") or None
+        if row.get("target") is None:
+            continue  # an agent with no identity and no delegate: a valid source with no paths
+        edges.append(
+            _decode_edge(
+                {
+                    "source": row["agent"],
+                    "target": row["target"],
+                    "relationship": row["relationship"],
+                    "technique": row["technique"],
+                    "category": "agent",
+                    "actions": [],
+                    "statements": [],
+                    "conditional": False,
+                    "conditions": "[]",
+                    "potential": False,
+                    "grants_admin": False,
+                    "via": row.get("mechanism") or "",
+                }
             )
-            owners[row["agent"]] = row.get("agent_owner") or None
-    except KeyError:
-        pass  # no agent layer in this build
+        )
     return GraphView(edges, principals, owners, agents)
 
 

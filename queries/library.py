@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from queries.store.base import GraphStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LIBRARY_DIR = Path(__file__).parent / "library"
 HEADER = re.compile(r"^//\s*(name|purpose|params|columns|dialect|scheduled):\s*(.*)$")
@@ -93,6 +94,9 @@ def run_named(store: GraphStore, name: str, params: Mapping[str, Any] | None = N
 
 
 def run_frame(store: GraphStore, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The same rows as a pandas DataFrame (for notebooks and the UI); pandas loads only when asked for."""
+    import pandas as pd
+
     rows = run_named(store, name, params)
     q = library()[name]
     return pd.DataFrame(rows, columns=q.columns or None)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph_model.arn import account_of, parse_arn
+from graph_model.frameworks import technique_refs
 from graph_model.model import GraphData
 from graph_model.paths import EscalationPath, PathOptions, index_edges, shortest_paths
 from graph_model.risk import (
@@ -278,12 +279,10 @@ def rows_from_graph(graph: GraphData) -> dict[str, list[dict[str, Any]]]:
 def layer_findings(
     rows: Mapping[str, list[dict[str, Any]]], view: GraphView, options: PathOptions
 ) -> list[dict[str, Any]]:
-    """The accountability findings (`agentpath findings`) from query rows; [] when that layer is absent."""
-    try:
-        from graph_model.findings import FindingInputs, all_findings
-        from queries.agents_api import reach_to_admin
-    except ImportError:
-        return []
+    """The accountability findings (`agentpath findings`) from query rows."""
+    from graph_model.findings import FindingInputs, all_findings
+    from queries.agents_api import reach_to_admin
+
     inputs = FindingInputs(
         owners=[dict(r, owner=_none(r.get("owner"))) for r in rows.get("owners", [])],
         reach=reach_to_admin(view, options),
@@ -372,11 +371,6 @@ def frameworks_for(techniques: Sequence[str]) -> list[dict[str, str]]:
     refs: list[dict[str, str]] = []
     for t in techniques:
         category, explicit = by_technique.get(t, ("agent" if t in ("runs-as", "delegation") else "", ()))
-        try:
-            from graph_model.frameworks import technique_refs
-        except ImportError:
-            refs += [_ref(x) for x in explicit]
-            continue
         known = technique_refs(category, explicit)
         refs += known
         known_ids = {(r["id"]) for r in known}

@@ -226,6 +226,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_store(args: argparse.Namespace) -> int:
     from queries.store import default_store_uri, open_store
+    from queries.store.embedded import default_data_dir
 
     uri = args.store or default_store_uri()
     if args.action in ("start", "stop") and not uri.startswith("embedded"):
@@ -235,11 +236,10 @@ def cmd_store(args: argparse.Namespace) -> int:
         print(f"embedded store running for {uri} (stop it with `agentpath store stop`)")
         return EXIT_OK
     if args.action == "stop":
-        from queries.store.embedded import EmbeddedStore
+        from queries.store.embedded import stop_server_at
 
-        store = open_store(uri, keep_running=True)
-        stopped = isinstance(store, EmbeddedStore) and store.stop_server()
-        print("stopped" if stopped else "not running")
+        folder = uri.partition(":")[2] if uri != "embedded" else str(default_data_dir())
+        print("stopped" if stop_server_at(folder) else "not running")
         return EXIT_OK
     with open_store(uri) as store:
         run = store.last_run()
@@ -332,19 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[Any], None]]:
-    """Verbs that live with their own layer (collect, scan, ...), registered if present."""
-    found = []
-    for module, attr in (
-        ("ingest.collect.cli", "add_parser"),
-        ("ui.cli_agents", "register"),
-        ("ui.cli_reports", "register"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ImportError:
-            continue
-        found.append(getattr(mod, attr))
-    return found
+    """Verbs that live with their own layer (collect; agents and owners; scans and reports)."""
+    from ingest.collect.cli import add_parser as collect_verbs
+    from ui.cli_agents import register as agent_verbs
+    from ui.cli_reports import register as report_verbs
+
+    return [collect_verbs, agent_verbs, report_verbs]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -99,7 +99,7 @@ def _scan_context(args: argparse.Namespace, options: PathOptions) -> Any:
         try:
             from queries.agents_api import findings_report
 
-            extra = findings_report(store, options)
+            extra = findings_report(store, options, view=view)
         except ImportError:
             extra = []
         scheduled = {

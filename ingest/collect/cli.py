@@ -106,7 +106,11 @@ def run(args: argparse.Namespace) -> int:
     except CollectorFatal as exc:
         print(f"agentpath collect: {exc}", file=sys.stderr)
         return 2
-    path = write_bundle(result.bundle, args.output)
+    try:
+        path = write_bundle(result.bundle, args.output)
+    except OSError as exc:
+        print(f"agentpath collect: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     for account, counter in sorted(result.recorder.calls.items()):
         print(f"[collect] {account}: {sum(counter.values())} calls", file=sys.stderr)
     print(summary_line(result, path))

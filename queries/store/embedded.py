@@ -333,3 +333,28 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def stop_server_at(data_dir: Path | str) -> bool:
+    """`agentpath store stop`: end a server left running by `ui` or `store start`, without starting one.
+    Returns False when none was running."""
+    import redis
+
+    folder = Path(data_dir)
+    (folder / KEEP_RUNNING_MARKER).unlink(missing_ok=True)
+    socket = _socket_path(folder)
+    if not socket.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(socket), socket_timeout=5)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        return False
+    pid_file = folder / "falkordb.pid"
+    pid = int(pid_file.read_text()) if pid_file.exists() else None
+    with contextlib.suppress(redis.RedisError, OSError):
+        client.shutdown(nosave=True)
+    deadline = time.monotonic() + 30
+    while pid is not None and time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    return True
