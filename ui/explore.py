@@ -174,28 +174,6 @@ def step_rows(
     return rows
 
 
-def delegation_chains(view: GraphView, agent: str, max_depth: int = 6) -> list[list[dict[str, str]]]:
-    """Agent → agent chains from the graph's delegation edges (used when the agents API is not installed):
-    every maximal simple chain starting at `agent`, each link with its mechanism."""
-    links: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for e in view.edges:
-        if e.get("relationship") == "DELEGATES_TO" or e.get("technique") == "delegation":
-            links[e["source"]].append((e["target"], str(e.get("via") or e.get("mechanism") or "declared")))
-    chains: list[list[dict[str, str]]] = []
-
-    def walk(node: str, trail: list[dict[str, str]], seen: set[str]) -> None:
-        nexts = [(t, m) for t, m in sorted(links.get(node, [])) if t not in seen]
-        if not nexts or len(trail) >= max_depth:
-            if trail:
-                chains.append(list(trail))
-            return
-        for target, mechanism in nexts:
-            walk(target, trail + [{"from": node, "to": target, "mechanism": mechanism}], seen | {target})
-
-    walk(agent, [], {agent})
-    return chains
-
-
 def runs_as(view: GraphView, agent: str) -> list[str]:
     return sorted(
         {

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data, graph_view, widgets
-from ui.explore import delegation_chains, display_name, runs_as
+from ui.explore import display_name, runs_as
 from ui.style import legend_html
 
 widgets.header(
@@ -21,16 +21,12 @@ if not widgets.require_data():
     st.stop()
 
 view = data.view()
-has_api = data.feature_available("delegation")
 if not view.agents:
-    if has_api or data.agents_layer_present():
-        st.info("No agents in this store: load an agents manifest or a bundle with agent resources.")
-    else:
-        widgets.missing_layer("Delegation")
+    st.info("No agents in this store: load an agents manifest or a bundle with agent resources.")
     st.stop()
 
 
-all_chains = data.delegations() if has_api else {a: delegation_chains(view, a) for a in sorted(view.agents)}
+all_chains = data.delegations()
 delegating = [a for a, c in all_chains.items() if c]
 if not delegating:
     st.success("No agent delegates to another agent in this store.")
