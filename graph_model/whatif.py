@@ -307,7 +307,8 @@ class Analysis:
 
 
 def analyse_full(bundle: Mapping[str, Any]) -> Analysis:
-    """`ingest.pipeline.analyse`, keeping the `Derived` result (min-cut needs each edge's statements)."""
+    """The one analysis of a bundle, used by ingest, scans, what-if and fixes: snapshot, derivation (min-cut
+    needs each edge's statements), the graph to load and the path-search view."""
     from graph_model.derive import derive
     from graph_model.enrich import enrich
     from graph_model.model import build_graph

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_model.derive import derive
-from graph_model.model import GraphData, build_graph
+from graph_model.model import GraphData
 from graph_model.snapshot import Snapshot
+from graph_model.whatif import analyse_full
 from ingest.bundle import empty_bundle, merge_run, overlay, to_bundle
 from ingest.files import expand_paths, read_document
 from ingest.transform import build_snapshot
+from queries import view_cache
 from queries.store import GraphStore, open_store
 
 Progress = Callable[[str, int, int], None]
@@ -54,13 +55,8 @@ def read_inputs(paths: list[str]) -> dict[str, Any]:
 
 def analyse(bundle: dict[str, Any]) -> tuple[Snapshot, GraphData, int]:
     """Pure analysis of a merged bundle: the snapshot, the graph to load, the number of escalation edges."""
-    from graph_model.enrich import enrich  # agents, owners, events: added by later layers
-
-    snapshot = build_snapshot(bundle)
-    derived = derive(snapshot)
-    graph = build_graph(snapshot, derived)
-    enrich(snapshot, derived, graph)
-    return snapshot, graph, len(derived.edges)
+    analysis = analyse_full(bundle)
+    return analysis.snapshot, analysis.graph, len(analysis.derived.edges)
 
 
 def ingest_bundle(new: dict[str, Any], store: GraphStore, progress: Progress | None = None) -> IngestSummary:
@@ -74,7 +70,8 @@ def _ingest_locked(
 ) -> IngestSummary:
     previous = store.source() or empty_bundle()
     merged = overlay(previous, new)
-    snapshot, graph, edge_count = analyse(merged)
+    analysis = analyse_full(merged)
+    snapshot, graph, edge_count = analysis.snapshot, analysis.graph, len(analysis.derived.edges)
     run_id = uuid.uuid4().hex[:12]
     run = {
         "run_id": run_id,
@@ -82,7 +79,7 @@ def _ingest_locked(
         "accounts": sorted(snapshot.accounts),
     }
     store.replace(graph, merged, run, progress)
-    _leave_view_cache(store, run_id, graph)
+    view_cache.write(store, run_id, analysis.view)  # the explorer's head start (queries/view_cache.py)
     principals = sum(1 for p in snapshot.principals.values() if p.kind in ("user", "role"))
     return IngestSummary(
         len(snapshot.accounts),
@@ -92,14 +89,6 @@ def _ingest_locked(
         time.monotonic() - started,
         run_id,
     )
-
-
-def _leave_view_cache(store: GraphStore, run_id: str, graph: GraphData) -> None:
-    """Give the explorer its path-search view without reading the graph back (queries/view_cache.py)."""
-    from queries import view_cache
-    from queries.scan import view_from_graph
-
-    view_cache.write(store, run_id, view_from_graph(graph))
 
 
 def ingest_files(
