@@ -126,3 +126,30 @@ def shortest_paths(
     return [
         EscalationPath(t, steps) for t, steps in sorted(found.items(), key=lambda kv: (len(kv[1]), kv[0]))
     ]
+
+
+def admin_distances(
+    by_source: Mapping[str, list[Mapping[str, Any]]], admins: set[str], max_hops: int
+) -> dict[str, int]:
+    """Hops to admin from every node that reaches it (admins at 0), by one reverse breadth-first walk.
+
+    "Who reaches admin" for every principal by a forward search each is quadratic; one walk backwards from the
+    admins is linear and gives the same set (a step that `grants_admin` counts as reaching admin, as in the
+    forward search). Callers use it to run the forward search only where it will find something."""
+    reverse: dict[str, list[str]] = defaultdict(list)
+    dist: dict[str, int] = {a: 0 for a in admins}
+    for source, edges in by_source.items():
+        for e in edges:
+            reverse[e["target"]].append(source)
+            if e.get("grants_admin") and source not in dist:
+                dist[source] = 1
+    queue: deque[str] = deque(sorted(dist, key=lambda n: dist[n]))  # breadth-first needs distance order
+    while queue:
+        node = queue.popleft()
+        if dist[node] >= max_hops:
+            continue
+        for pred in reverse.get(node, []):
+            if pred not in dist:
+                dist[pred] = dist[node] + 1
+                queue.append(pred)
+    return dist

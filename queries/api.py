@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_model.evaluation import Evaluator
-from graph_model.paths import PathOptions, index_edges, shortest_paths
+from graph_model.paths import PathOptions, admin_distances, index_edges, shortest_paths
 from graph_model.snapshot import Snapshot
 from queries.library import run_named
 from queries.store.base import GraphStore
@@ -117,32 +117,12 @@ def path_report(
     }
 
 
-def _can_reach_admin(index: dict[str, list[Any]], admins: set[str]) -> set[str]:
-    """Every node with some path to admin: one reverse walk instead of a search per principal."""
-    reverse: dict[str, list[str]] = {}
-    seeds = set(admins)
-    for src, edges in index.items():
-        for e in edges:
-            reverse.setdefault(e["target"], []).append(src)
-            if e.get("grants_admin"):
-                seeds.add(src)
-    seen = set(seeds)
-    stack = list(seeds)
-    while stack:
-        node = stack.pop()
-        for src in reverse.get(node, []):
-            if src not in seen:
-                seen.add(src)
-                stack.append(src)
-    return seen
-
-
 def all_paths_to_admin(view: GraphView, options: PathOptions | None = None) -> list[dict[str, Any]]:
     """Every principal (and agent) that reaches admin, each with its shortest path."""
     options = options or PathOptions()
     index = index_edges(view.edges, options)
     admins = view.admin_set(options.include_conditional)
-    candidates = _can_reach_admin(index, admins)
+    candidates = set(admin_distances(index, admins, options.max_hops))
     out = []
     for source in sorted((set(view.principals) | set(view.agents)) & candidates):
         report = path_report(view, source, "admin", options, index=index, admins=admins)

@@ -18,7 +18,7 @@ from typing import Any
 from graph_model.arn import account_of, parse_arn
 from graph_model.frameworks import technique_refs
 from graph_model.model import GraphData
-from graph_model.paths import EscalationPath, PathOptions, index_edges, shortest_paths
+from graph_model.paths import EscalationPath, PathOptions, admin_distances, index_edges, shortest_paths
 from graph_model.risk import (
     ActivityIndex,
     PathFacts,
@@ -317,8 +317,11 @@ def admin_paths(view: GraphView, options: PathOptions | None = None) -> list[tup
     options = options or PathOptions()
     by_source = index_edges(view.edges, options)
     admins = view.admin_set(options.include_conditional)
+    reaching = admin_distances(by_source, admins, options.max_hops)
     out = []
     for source in path_sources(view, options):
+        if source not in reaching:
+            continue  # the reverse walk already knows no path starts here
         found = shortest_paths(source, by_source, admins, options.max_hops)
         if found:
             out.append((source, found[0]))

@@ -7,11 +7,10 @@ the pages only lay them out.
 from __future__ import annotations
 
 import json
-from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph_model.paths import PathOptions, index_edges
+from graph_model.paths import PathOptions, admin_distances, index_edges
 from queries.api import GraphView
 
 ACCOUNT_PREFIXES = ("arn:aws:iam::", "arn:aws:sts::")
@@ -67,30 +66,11 @@ def display_name(uid: str, view: GraphView | None = None) -> str:
 
 
 def admin_distance(view: GraphView, options: PathOptions | None = None) -> dict[str, int]:
-    """Hops from every node that reaches admin (admins themselves at 0), by one reverse breadth-first walk.
-
-    The Overview needs "who reaches admin" for every principal; running the per-source search for each of
-    thousands of principals is quadratic, one walk backwards from the admins is linear and gives the same set
-    (a step that `grants_admin` counts as reaching admin, like the forward search)."""
+    """Hops from every node that reaches admin (admins themselves at 0); see `graph_model.paths`."""
     options = options or PathOptions()
-    by_source = index_edges(view.edges, options)
-    reverse: dict[str, list[str]] = defaultdict(list)
-    dist: dict[str, int] = {a: 0 for a in view.admin_set(options.include_conditional)}
-    for source, edges in by_source.items():
-        for e in edges:
-            reverse[e["target"]].append(source)
-            if e.get("grants_admin") and source not in dist:
-                dist[source] = 1
-    queue: deque[str] = deque(sorted(dist, key=lambda n: dist[n]))  # breadth-first needs distance order
-    while queue:
-        node = queue.popleft()
-        if dist[node] >= options.max_hops:
-            continue
-        for pred in reverse.get(node, []):
-            if pred not in dist:
-                dist[pred] = dist[node] + 1
-                queue.append(pred)
-    return dist
+    return admin_distances(
+        index_edges(view.edges, options), view.admin_set(options.include_conditional), options.max_hops
+    )
 
 
 def escalating_sources(view: GraphView, options: PathOptions | None = None) -> dict[str, int]:
