@@ -34,6 +34,7 @@ from ingest.demo import (
     user,
 )
 from ingest.transform import build_snapshot
+from tests.helpers import cli_json, ingested_scenario
 from ui.cli import main
 
 ACCT = "444455556666"
@@ -43,24 +44,51 @@ REMED_ARN = f"arn:aws:bedrock:{R}:{ACCT}:agent/REMEDAG002"
 REMED_ALIAS = f"arn:aws:bedrock:{R}:{ACCT}:agent-alias/REMEDAG002/PROD01"
 REPORT_FN = f"arn:aws:lambda:{R}:{ACCT}:function:report-agent"
 RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{R}:{ACCT}:runtime/scanner-x1"
-WORKLOAD = (f"arn:aws:bedrock-agentcore:{R}:{ACCT}:workload-identity-directory/default/"
-            "workload-identity/scanner")
+WORKLOAD = (
+    f"arn:aws:bedrock-agentcore:{R}:{ACCT}:workload-identity-directory/default/workload-identity/scanner"
+)
 
 
 def scenario() -> dict[str, Any]:
     roles = [
-        role(ACCT, "triage-exec", service_trust("bedrock.amazonaws.com"),
-             inline={"read": document(allow("logs:GetLogEvents"))}),
-        role(ACCT, "remediation-exec", service_trust("bedrock.amazonaws.com"), inline={"fix": document(
-            allow("iam:PassRole", role_arn(ACCT, "instance-admin")), allow("ec2:RunInstances"))}),
-        role(ACCT, "instance-admin", service_trust("ec2.amazonaws.com"), managed=[ADMIN_ARN],
-             instance_profiles=["instance-admin"]),
-        role(ACCT, "report-agent-exec", service_trust("lambda.amazonaws.com"),
-             inline={"s3": document(allow("s3:PutObject", "arn:aws:s3:::reports/*"))}),
-        role(ACCT, "invoice-agent-exec", service_trust("bedrock.amazonaws.com"),
-             inline={"invoke": document(allow("lambda:InvokeFunction", REPORT_FN))}),
-        role(ACCT, "shared-exec", service_trust("lambda.amazonaws.com"),
-             inline={"x": document(allow("sqs:*"))}),
+        role(
+            ACCT,
+            "triage-exec",
+            service_trust("bedrock.amazonaws.com"),
+            inline={"read": document(allow("logs:GetLogEvents"))},
+        ),
+        role(
+            ACCT,
+            "remediation-exec",
+            service_trust("bedrock.amazonaws.com"),
+            inline={
+                "fix": document(
+                    allow("iam:PassRole", role_arn(ACCT, "instance-admin")), allow("ec2:RunInstances")
+                )
+            },
+        ),
+        role(
+            ACCT,
+            "instance-admin",
+            service_trust("ec2.amazonaws.com"),
+            managed=[ADMIN_ARN],
+            instance_profiles=["instance-admin"],
+        ),
+        role(
+            ACCT,
+            "report-agent-exec",
+            service_trust("lambda.amazonaws.com"),
+            inline={"s3": document(allow("s3:PutObject", "arn:aws:s3:::reports/*"))},
+        ),
+        role(
+            ACCT,
+            "invoice-agent-exec",
+            service_trust("bedrock.amazonaws.com"),
+            inline={"invoke": document(allow("lambda:InvokeFunction", REPORT_FN))},
+        ),
+        role(
+            ACCT, "shared-exec", service_trust("lambda.amazonaws.com"), inline={"x": document(allow("sqs:*"))}
+        ),
         role(ACCT, "scanner-exec", service_trust("bedrock-agentcore.amazonaws.com")),
         role(ACCT, "kb-role", service_trust("bedrock.amazonaws.com")),
         role(ACCT, "tagged-role", account_trust(ACCT), tags={"AgentPath:Agent": "tagged-agent"}),
@@ -69,12 +97,20 @@ def scenario() -> dict[str, Any]:
     manifest = {
         "people": [{"id": "ann@example.com", "team": "sre"}],
         "agents": [
-            {"id": "triage", "kind": "bedrock-agent", "platform_arn": TRIAGE_ARN, "owner": "ann@example.com",
-             "runs_as": [role_arn(ACCT, "declared-other")]},
-            {"id": "invoice-agent", "kind": "bedrock-agent",
-             "runs_as": [role_arn(ACCT, "invoice-agent-exec")],
-             "owner": "ann@example.com", "delegates_to": [{"agent": "report-agent",
-                                                           "mechanism": "declared"}]},
+            {
+                "id": "triage",
+                "kind": "bedrock-agent",
+                "platform_arn": TRIAGE_ARN,
+                "owner": "ann@example.com",
+                "runs_as": [role_arn(ACCT, "declared-other")],
+            },
+            {
+                "id": "invoice-agent",
+                "kind": "bedrock-agent",
+                "runs_as": [role_arn(ACCT, "invoice-agent-exec")],
+                "owner": "ann@example.com",
+                "delegates_to": [{"agent": "report-agent", "mechanism": "declared"}],
+            },
             {"id": "alpha", "kind": "lambda", "runs_as": [role_arn(ACCT, "shared-exec")]},
             {"id": "beta", "kind": "lambda", "runs_as": [role_arn(ACCT, "shared-exec")]},
             {"id": "lonely", "kind": "external"},
@@ -82,31 +118,58 @@ def scenario() -> dict[str, Any]:
     }
     resources = {
         "bedrock_agents": [
-            {"agent": {"agentId": "TRIAGEAG01", "agentName": "triage", "agentArn": TRIAGE_ARN,
-                       "agentResourceRoleArn": role_arn(ACCT, "triage-exec"),
-                       "agentCollaboration": "SUPERVISOR"}},
-            {"agentId": "REMEDAG002", "agentName": "remediation", "agentArn": REMED_ARN,
-             "agentResourceRoleArn": role_arn(ACCT, "remediation-exec"), "agentCollaboration": "DISABLED"},
+            {
+                "agent": {
+                    "agentId": "TRIAGEAG01",
+                    "agentName": "triage",
+                    "agentArn": TRIAGE_ARN,
+                    "agentResourceRoleArn": role_arn(ACCT, "triage-exec"),
+                    "agentCollaboration": "SUPERVISOR",
+                }
+            },
+            {
+                "agentId": "REMEDAG002",
+                "agentName": "remediation",
+                "agentArn": REMED_ARN,
+                "agentResourceRoleArn": role_arn(ACCT, "remediation-exec"),
+                "agentCollaboration": "DISABLED",
+            },
         ],
         "bedrock_agent_collaborators": [
-            {"agentId": "TRIAGEAG01", "collaboratorName": "fixer",
-             "agentDescriptor": {"aliasArn": REMED_ALIAS}},
+            {
+                "agentId": "TRIAGEAG01",
+                "collaboratorName": "fixer",
+                "agentDescriptor": {"aliasArn": REMED_ALIAS},
+            },
         ],
         "agentcore_runtimes": [
-            {"agentRuntimeId": "scanner-x1", "agentRuntimeName": "scanner", "agentRuntimeArn": RUNTIME_ARN,
-             "roleArn": role_arn(ACCT, "scanner-exec"),
-             "workloadIdentityDetails": {"workloadIdentityArn": WORKLOAD}},
+            {
+                "agentRuntimeId": "scanner-x1",
+                "agentRuntimeName": "scanner",
+                "agentRuntimeArn": RUNTIME_ARN,
+                "roleArn": role_arn(ACCT, "scanner-exec"),
+                "workloadIdentityDetails": {"workloadIdentityArn": WORKLOAD},
+            },
         ],
         "lambda_functions": [
-            {"FunctionName": "report-agent", "FunctionArn": REPORT_FN,
-             "Role": role_arn(ACCT, "report-agent-exec"),
-             "Tags": {"agentpath:agent": "report-agent"}},
-            {"FunctionName": "plain", "FunctionArn": f"arn:aws:lambda:{R}:{ACCT}:function:plain",
-             "Role": role_arn(ACCT, "report-agent-exec")},
+            {
+                "FunctionName": "report-agent",
+                "FunctionArn": REPORT_FN,
+                "Role": role_arn(ACCT, "report-agent-exec"),
+                "Tags": {"agentpath:agent": "report-agent"},
+            },
+            {
+                "FunctionName": "plain",
+                "FunctionArn": f"arn:aws:lambda:{R}:{ACCT}:function:plain",
+                "Role": role_arn(ACCT, "report-agent-exec"),
+            },
         ],
     }
-    return bundle({ACCT: gaad(roles=roles, users=[user(ACCT, "nobody")], policies=[admin_policy()])},
-                  agents_manifest=manifest, agent_resources=resources)
+    return bundle(
+        {ACCT: gaad(roles=roles, users=[user(ACCT, "nobody")], policies=[admin_policy()])},
+        agents_manifest=manifest,
+        agent_resources=resources,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +180,18 @@ def acc() -> Any:
 # --- discovery and merge ------------------------------------------------------------------------------------
 def test_every_source_contributes_agents(acc: Any) -> None:
     agents = acc.catalog.agents
-    assert set(agents) >= {"triage", "remediation", "report-agent", "invoice-agent", "alpha", "beta",
-                           "lonely",
-                           "scanner", "kb-role", "tagged-agent"}
+    assert set(agents) >= {
+        "triage",
+        "remediation",
+        "report-agent",
+        "invoice-agent",
+        "alpha",
+        "beta",
+        "lonely",
+        "scanner",
+        "kb-role",
+        "tagged-agent",
+    }
     assert "plain" not in agents  # an untagged function is not an agent
     assert agents["remediation"].kind == "bedrock-agent"
     assert agents["remediation"].runs_as == {role_arn(ACCT, "remediation-exec"): ["bedrock-agent"]}
@@ -172,19 +244,24 @@ def test_invoke_permission_comes_from_the_evaluator() -> None:
     # Take the grant away: the delegation disappears with it.
     doc["authorization_details"][ACCT]["RoleDetailList"][4]["RolePolicyList"] = []
     snap = build_snapshot(doc)
-    assert ("invoice-agent", "report-agent") not in {(d.source, d.target)
-                                                     for d in delegations(discover(snap), Evaluator(snap))}
+    assert ("invoice-agent", "report-agent") not in {
+        (d.source, d.target) for d in delegations(discover(snap), Evaluator(snap))
+    }
 
 
 def test_chains_are_maximal_simple_paths() -> None:
-    edges = [{"from": "a", "to": "b", "mechanism": "declared"},
-             {"from": "b", "to": "c", "mechanism": "shared-role"},
-             {"from": "c", "to": "a", "mechanism": "declared"},
-             {"from": "a", "to": "d", "mechanism": "declared"}]
+    edges = [
+        {"from": "a", "to": "b", "mechanism": "declared"},
+        {"from": "b", "to": "c", "mechanism": "shared-role"},
+        {"from": "c", "to": "a", "mechanism": "declared"},
+        {"from": "a", "to": "d", "mechanism": "declared"},
+    ]
     assert chains(edges, "a") == [
         [{"from": "a", "to": "d", "mechanism": "declared"}],
-        [{"from": "a", "to": "b", "mechanism": "declared"},
-         {"from": "b", "to": "c", "mechanism": "shared-role"}],
+        [
+            {"from": "a", "to": "b", "mechanism": "declared"},
+            {"from": "b", "to": "c", "mechanism": "shared-role"},
+        ],
     ]
     assert chains(edges, "d") == []
 
@@ -192,25 +269,7 @@ def test_chains_are_maximal_simple_paths() -> None:
 # --- through the CLI ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from ingest.pipeline import ingest_files
-    from queries.store import open_store
-
-    tmp = tmp_path_factory.mktemp("agents")
-    path = tmp / "bundle.json"
-    path.write_text(json.dumps(scenario()))
-    uri = f"embedded:{tmp / 'store'}"
-    with open_store(uri, keep_running=True) as server:
-        ingest_files([str(path)], uri)
-        yield uri
-        server.stop_server()  # type: ignore[attr-defined]
-
-
-def cli_json(capsys: pytest.CaptureFixture[str], store: str, *args: str) -> Any:
-    capsys.readouterr()
-    code = main(["--store", store, *args, "--format", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
+    yield from ingested_scenario(tmp_path_factory, "agents", scenario())
 
 
 def test_paths_from_an_agent_start_with_runs_as(capsys: pytest.CaptureFixture[str], store: str) -> None:
@@ -222,21 +281,27 @@ def test_paths_from_an_agent_start_with_runs_as(capsys: pytest.CaptureFixture[st
     assert steps[1]["to"] == role_arn(ACCT, "instance-admin")
 
 
-def test_a_supervisor_inherits_the_reach_of_its_collaborator(capsys: pytest.CaptureFixture[str],
-                                                             store: str) -> None:
+def test_a_supervisor_inherits_the_reach_of_its_collaborator(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
     report = cli_json(capsys, store, "paths", "--from", "triage", "--to", "admin")
     assert report["reaches_admin"] is True
     steps = report["paths"][0]["steps"]
     assert [(s["from"], s["technique"]) for s in steps] == [
-        ("triage", "delegation"), ("remediation", "runs-as"), (role_arn(ACCT, "remediation-exec"), "ec2-001")]
+        ("triage", "delegation"),
+        ("remediation", "runs-as"),
+        (role_arn(ACCT, "remediation-exec"), "ec2-001"),
+    ]
     assert all("owner" in s for s in steps)
     assert steps[0]["owner"] == "ann@example.com"
 
 
 def test_delegation_contract(capsys: pytest.CaptureFixture[str], store: str) -> None:
     out = cli_json(capsys, store, "delegation", "--from", "triage")
-    assert out == {"source": "triage",
-                   "chains": [[{"from": "triage", "to": "remediation", "mechanism": "bedrock-collaborator"}]]}
+    assert out == {
+        "source": "triage",
+        "chains": [[{"from": "triage", "to": "remediation", "mechanism": "bedrock-collaborator"}]],
+    }
     out = cli_json(capsys, store, "delegation", "--from", "invoice-agent")
     assert out["chains"] == [[{"from": "invoice-agent", "to": "report-agent", "mechanism": "declared"}]]
     out = cli_json(capsys, store, "delegation", "--from", "alpha")
@@ -246,8 +311,9 @@ def test_delegation_contract(capsys: pytest.CaptureFixture[str], store: str) -> 
     assert cli_json(capsys, store, "delegation", "--from", "TRIAGEAG01")["source"] == "triage"
 
 
-def test_an_agent_with_no_identity_is_still_a_valid_path_source(capsys: pytest.CaptureFixture[str],
-                                                                store: str) -> None:
+def test_an_agent_with_no_identity_is_still_a_valid_path_source(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
     report = cli_json(capsys, store, "paths", "--from", "lonely")
     assert report["reaches_admin"] is False and report["paths"] == []
 
@@ -263,8 +329,9 @@ def test_conflicts_surface_as_findings(capsys: pytest.CaptureFixture[str], store
     assert any(f["subject"] == "triage" and "runs-as-mismatch" in f["detail"] for f in conflicts)
 
 
-def test_manifest_on_its_own_merges_with_the_stored_run(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_on_its_own_merges_with_the_stored_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A YAML manifest ingested after the IAM data (unquoted timestamps and all) joins the same picture."""
     doc = scenario()
     manifest = doc.pop("agents_manifest")
@@ -287,11 +354,16 @@ def test_a_role_written_without_its_path_is_the_same_role() -> None:
     """The manifest says `role/x`, Bedrock and the export say `role/agents/x`: one identity, no conflict."""
     arn = f"arn:aws:bedrock:{R}:{ACCT}:agent/PATHAG0001"
     declared = {"id": "pathy", "platform_arn": arn, "runs_as": [role_arn(ACCT, "x")]}
-    found = {"agentId": "PATHAG0001", "agentName": "pathy", "agentArn": arn,
-             "agentResourceRoleArn": role_arn(ACCT, "x", "/agents/")}
+    found = {
+        "agentId": "PATHAG0001",
+        "agentName": "pathy",
+        "agentArn": arn,
+        "agentResourceRoleArn": role_arn(ACCT, "x", "/agents/"),
+    }
     iam = gaad(roles=[role(ACCT, "x", service_trust("bedrock.amazonaws.com"), path="/agents/")])
-    doc = bundle({ACCT: iam}, agents_manifest={"agents": [declared]},
-                 agent_resources={"bedrock_agents": [found]})
+    doc = bundle(
+        {ACCT: iam}, agents_manifest={"agents": [declared]}, agent_resources={"bedrock_agents": [found]}
+    )
     catalog = discover(build_snapshot(doc))
     assert catalog.agents["pathy"].runs_as == {role_arn(ACCT, "x", "/agents/"): ["manifest", "bedrock-agent"]}
     assert catalog.conflicts == [] and set(catalog.agents) == {"pathy"}

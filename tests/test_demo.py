@@ -7,12 +7,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ingest.demo import MGMT, PROD, SANDBOX, role_arn, user_arn
-from ui.cli import main
+from tests.helpers import cli_json, ingested_store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,8 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run([sys.executable, "-m", "ingest.demo", "--output", str(out)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest.demo", "--output", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (out / "demo-bundle.json").is_file() and (out / "agents-manifest.yaml").is_file()
     return out
@@ -29,22 +33,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(demo_dir: Path) -> Iterator[str]:
-    from ingest.pipeline import ingest_files
-    from queries.store import open_store
-
-    uri = f"embedded:{demo_dir / 'store'}"
-    with open_store(uri, keep_running=True) as server:
-        ingest_files([str(demo_dir / "demo-bundle.json")], uri)
+    with ingested_store(demo_dir, [demo_dir / "demo-bundle.json"]) as uri:
         yield uri
-        server.stop_server()  # type: ignore[attr-defined]
-
-
-def cli_json(capsys: pytest.CaptureFixture[str], store: str, *args: str) -> Any:
-    capsys.readouterr()
-    code = main(["--store", store, *args, "--format", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_the_demo_file_is_reproducible(demo_dir: Path, tmp_path: Path) -> None:
@@ -71,22 +61,29 @@ def test_escalation_paths_of_different_techniques(capsys: pytest.CaptureFixture[
 
 
 def test_supervisor_delegates_to_a_sub_agent_that_reaches_admin_through_passrole(
-        capsys: pytest.CaptureFixture[str], store: str) -> None:
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
     report = cli_json(capsys, store, "paths", "--from", "orchestrator", "--to", "admin")
     steps = report["paths"][0]["steps"]
     assert [s["technique"] for s in steps] == ["delegation", "runs-as", "lambda-001"]
     assert [s["owner"] for s in steps] == ["alice@example.com", "dave@example.com", "dave@example.com"]
     delegation = cli_json(capsys, store, "delegation", "--from", "orchestrator")
-    assert delegation["chains"] == [[{"from": "orchestrator", "to": "deploy-helper",
-                                      "mechanism": "bedrock-collaborator"}]]
+    assert delegation["chains"] == [
+        [{"from": "orchestrator", "to": "deploy-helper", "mechanism": "bedrock-collaborator"}]
+    ]
     helper = cli_json(capsys, store, "paths", "--from", "deploy-helper")
     assert helper["paths"][0]["steps"][0]["technique"] == "runs-as"
 
 
 def test_owners_from_every_source(capsys: pytest.CaptureFixture[str], store: str) -> None:
     rows = {r["identity"]: r for r in cli_json(capsys, store, "owners")}
-    assert {r["source"] for r in rows.values()} == {"manifest", "tag", "cloudtrail-creator", "account",
-                                                    "none"}
+    assert {r["source"] for r in rows.values()} == {
+        "manifest",
+        "tag",
+        "cloudtrail-creator",
+        "account",
+        "none",
+    }
     assert rows[user_arn(PROD, "intern-bob")]["owner"] == "frank@example.com"
     assert rows[user_arn(PROD, "intern-bob")]["source"] == "cloudtrail-creator"
     assert rows[role_arn(SANDBOX, "legacy-automation")]["source"] == "none"

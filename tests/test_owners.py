@@ -8,7 +8,6 @@ the account's declared owner, and nothing at all.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +32,7 @@ from ingest.demo import (
     user_arn,
 )
 from ingest.transform import build_snapshot
+from tests.helpers import cli_json, ingested_scenario
 from ui.cli import main
 
 A = "555566667777"  # has a declared owner
@@ -41,11 +41,25 @@ SSO = "AWSReservedSSO_Admin_abc123"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
-def create_role(event_id: str, name: str, identity: dict[str, Any], time: str = "2026-05-01T10:00:00Z",
-                account: str = A, error: str | None = None) -> dict[str, Any]:
+def create_role(
+    event_id: str,
+    name: str,
+    identity: dict[str, Any],
+    time: str = "2026-05-01T10:00:00Z",
+    account: str = A,
+    error: str | None = None,
+) -> dict[str, Any]:
     response = None if error else {"role": {"roleName": name, "arn": role_arn(account, name)}}
-    return event(event_id, "CreateRole", time, identity, account=account,
-                 request={"roleName": name, "assumeRolePolicyDocument": "{}"}, response=response, error=error)
+    return event(
+        event_id,
+        "CreateRole",
+        time,
+        identity,
+        account=account,
+        request={"roleName": name, "assumeRolePolicyDocument": "{}"},
+        response=response,
+        error=error,
+    )
 
 
 def scenario() -> dict[str, Any]:
@@ -68,8 +82,12 @@ def scenario() -> dict[str, Any]:
         role(A, "kb-agent-role", service_trust("bedrock.amazonaws.com"), tags={"owner": "kim@example.com"}),
     ]
     users_a = [
-        user(A, "ops-user", tags={"owner": "olga@example.com"},
-             inline={"assume": document(allow("sts:AssumeRole", role_arn(A, "automation-role")))}),
+        user(
+            A,
+            "ops-user",
+            tags={"owner": "olga@example.com"},
+            inline={"assume": document(allow("sts:AssumeRole", role_arn(A, "automation-role")))},
+        ),
         user(A, "svc-user", tags={"AgentPath:Owner": "vic@example.com"}),
         user(A, "uma@example.com"),
     ]
@@ -78,15 +96,23 @@ def scenario() -> dict[str, Any]:
         role(B, "b-admin", account_trust(B), managed=["arn:aws:iam::aws:policy/AdministratorAccess"]),
     ]
     sso = session_identity(A, SSO, "sue@example.com", path=SSO_PATH, key="ASIASUE")
-    with_source = session_identity(A, "deployer-role", "ci-run-9", key="ASIADEPLOY",
-                                   source_identity="sam@example.com")
+    with_source = session_identity(
+        A, "deployer-role", "ci-run-9", key="ASIADEPLOY", source_identity="sam@example.com"
+    )
     chained = session_identity(A, "automation-role", "job-17", key="ASIACHAIN")
     pipeline = session_identity(A, "pipeline-role", "build-3", key="ASIAPIPE")
     trail = [
         create_role("c-sso", "made-by-sso", sso),
         create_role("c-source", "made-with-source-identity", with_source),
-        assume_role_event("a-chain", "2026-05-01T09:00:00Z", iam_user_identity(A, "ops-user", "AKIAOPS"),
-                          role_arn(A, "automation-role"), "job-17", account=A, new_key="ASIACHAIN"),
+        assume_role_event(
+            "a-chain",
+            "2026-05-01T09:00:00Z",
+            iam_user_identity(A, "ops-user", "AKIAOPS"),
+            role_arn(A, "automation-role"),
+            "job-17",
+            account=A,
+            new_key="ASIACHAIN",
+        ),
         create_role("c-chain", "made-through-chain", chained),
         create_role("c-user", "made-by-user", iam_user_identity(A, "uma@example.com", "AKIAUMA")),
         create_role("c-role-owner", "made-by-role-owner", pipeline),
@@ -95,19 +121,28 @@ def scenario() -> dict[str, Any]:
         create_role("c-denied", "denied-creation", sso, error="AccessDenied"),
     ]
     manifest = {
-        "people": [{"id": "mia@example.com", "team": "agents"},
-                   {"id": "sue@example.com", "team": "identity"}],
+        "people": [
+            {"id": "mia@example.com", "team": "agents"},
+            {"id": "sue@example.com", "team": "identity"},
+        ],
         "accounts": [{"id": A, "owner": "acct-owner@example.com"}],
         "agents": [
-            {"id": "builder", "kind": "bedrock-agent", "owner": "mia@example.com",
-             "runs_as": [role_arn(A, "builder-exec")]},
+            {
+                "id": "builder",
+                "kind": "bedrock-agent",
+                "owner": "mia@example.com",
+                "runs_as": [role_arn(A, "builder-exec")],
+            },
             {"id": "orphan-agent", "kind": "external", "runs_as": [role_arn(A, "tagged-owner")]},
             {"id": "creator-agent", "kind": "external", "runs_as": [role_arn(A, "made-by-sso")]},
             {"id": "ghost", "kind": "external"},
         ],
     }
-    return bundle({A: gaad(roles=roles_a, users=users_a, policies=[admin_policy()]), B: gaad(roles=roles_b)},
-                  agents_manifest=manifest, cloudtrail=trail)
+    return bundle(
+        {A: gaad(roles=roles_a, users=users_a, policies=[admin_policy()]), B: gaad(roles=roles_b)},
+        agents_manifest=manifest,
+        cloudtrail=trail,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,28 +151,39 @@ def owners() -> dict[str, Any]:
     return {k: (v.owner, v.source, v.team) for k, v in acc.owners.items()}
 
 
-@pytest.mark.parametrize(("subject", "owner", "source"), [
-    (role_arn(A, "builder-exec"), "mia@example.com", "manifest"),
-                                                          # the agent's owner beats the identity's tag
-    ("builder", "mia@example.com", "manifest"),
-    (role_arn(A, "tagged-owner"), "tim@example.com", "tag"),  # `OWNER`
-    (user_arn(A, "svc-user"), "vic@example.com", "tag"),  # `AgentPath:Owner`
-    (role_arn(A, "pipeline-role"), "pat@example.com", "tag"),
-    (role_arn(A, "made-by-sso"), "sue@example.com", "cloudtrail-creator"),  # SSO session named by e-mail
-    (role_arn(A, "made-with-source-identity"), "sam@example.com", "cloudtrail-creator"),  # sourceIdentity
-    (role_arn(A, "made-through-chain"), "olga@example.com", "cloudtrail-creator"),
-                                                          # session -> AssumeRole -> user
-    (role_arn(A, "made-by-user"), "uma@example.com", "cloudtrail-creator"),
-    (role_arn(A, "made-by-role-owner"), "pat@example.com", "cloudtrail-creator"),  # the creator role's owner
-    (role_arn(A, "made-twice"), "sam@example.com", "cloudtrail-creator"),  # the latest creation
-    (role_arn(A, "denied-creation"), "acct-owner@example.com", "account"),  # a failed call creates nothing
-    (role_arn(A, "account-owned"), "acct-owner@example.com", "account"),
-    (role_arn(B, "nobody-owns-me"), None, "none"),
-    ("orphan-agent", "tim@example.com", "tag"),  # no declared owner: the identity's owner
-    ("creator-agent", "sue@example.com", "cloudtrail-creator"),
-    ("kb-agent-role", "kim@example.com", "tag"),  # an agent found from IAM alone
-    ("ghost", None, "none"),
-])
+@pytest.mark.parametrize(
+    ("subject", "owner", "source"),
+    [
+        (role_arn(A, "builder-exec"), "mia@example.com", "manifest"),
+        # the agent's owner beats the identity's tag
+        ("builder", "mia@example.com", "manifest"),
+        (role_arn(A, "tagged-owner"), "tim@example.com", "tag"),  # `OWNER`
+        (user_arn(A, "svc-user"), "vic@example.com", "tag"),  # `AgentPath:Owner`
+        (role_arn(A, "pipeline-role"), "pat@example.com", "tag"),
+        (role_arn(A, "made-by-sso"), "sue@example.com", "cloudtrail-creator"),  # SSO session named by e-mail
+        (role_arn(A, "made-with-source-identity"), "sam@example.com", "cloudtrail-creator"),  # sourceIdentity
+        (role_arn(A, "made-through-chain"), "olga@example.com", "cloudtrail-creator"),
+        # session -> AssumeRole -> user
+        (role_arn(A, "made-by-user"), "uma@example.com", "cloudtrail-creator"),
+        (
+            role_arn(A, "made-by-role-owner"),
+            "pat@example.com",
+            "cloudtrail-creator",
+        ),  # the creator role's owner
+        (role_arn(A, "made-twice"), "sam@example.com", "cloudtrail-creator"),  # the latest creation
+        (
+            role_arn(A, "denied-creation"),
+            "acct-owner@example.com",
+            "account",
+        ),  # a failed call creates nothing
+        (role_arn(A, "account-owned"), "acct-owner@example.com", "account"),
+        (role_arn(B, "nobody-owns-me"), None, "none"),
+        ("orphan-agent", "tim@example.com", "tag"),  # no declared owner: the identity's owner
+        ("creator-agent", "sue@example.com", "cloudtrail-creator"),
+        ("kb-agent-role", "kim@example.com", "tag"),  # an agent found from IAM alone
+        ("ghost", None, "none"),
+    ],
+)
 def test_owner_and_source(owners: dict[str, Any], subject: str, owner: str | None, source: str) -> None:
     assert owners[subject][:2] == (owner, source)
 
@@ -156,11 +202,13 @@ def test_manifest_and_tag_disagreement_is_a_conflict() -> None:
 
 def test_creator_cycle_does_not_loop() -> None:
     """Two roles each created by a session of the other: no owner through that route, and no hang."""
-    doc = bundle({B: gaad(roles=[role(B, "x", account_trust(B)), role(B, "y", account_trust(B))])},
-                 cloudtrail=[
-        create_role("cx", "x", session_identity(B, "y", "s1", key="ASIAY"), account=B),
-        create_role("cy", "y", session_identity(B, "x", "s2", key="ASIAX"), account=B),
-    ])
+    doc = bundle(
+        {B: gaad(roles=[role(B, "x", account_trust(B)), role(B, "y", account_trust(B))])},
+        cloudtrail=[
+            create_role("cx", "x", session_identity(B, "y", "s1", key="ASIAY"), account=B),
+            create_role("cy", "y", session_identity(B, "x", "s2", key="ASIAX"), account=B),
+        ],
+    )
     acc = analyse_accountability(build_snapshot(doc))
     assert acc.owners[role_arn(B, "x")].source == "none" and acc.owners[role_arn(B, "y")].source == "none"
 
@@ -168,24 +216,7 @@ def test_creator_cycle_does_not_loop() -> None:
 # --- the CLI contracts --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from ingest.pipeline import ingest_files
-    from queries.store import open_store
-
-    tmp = tmp_path_factory.mktemp("owners")
-    (tmp / "bundle.json").write_text(json.dumps(scenario()))
-    uri = f"embedded:{tmp / 'store'}"
-    with open_store(uri, keep_running=True) as server:
-        ingest_files([str(tmp / "bundle.json")], uri)
-        yield uri
-        server.stop_server()  # type: ignore[attr-defined]
-
-
-def cli_json(capsys: pytest.CaptureFixture[str], store: str, *args: str) -> Any:
-    capsys.readouterr()
-    code = main(["--store", store, *args, "--format", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
+    yield from ingested_scenario(tmp_path_factory, "owners", scenario())
 
 
 def test_owners_contract(capsys: pytest.CaptureFixture[str], store: str, owners: dict[str, Any]) -> None:
@@ -199,21 +230,33 @@ def test_owners_contract(capsys: pytest.CaptureFixture[str], store: str, owners:
     # every user, role and agent, and nothing else (no groups, no people)
     assert set(by_identity) == set(owners)
     assert by_identity[role_arn(A, "made-through-chain")] == {
-        "identity": role_arn(A, "made-through-chain"), "owner": "olga@example.com",
-        "source": "cloudtrail-creator", "team": None}
-    assert by_identity["builder"] == {"identity": "builder", "owner": "mia@example.com", "source": "manifest",
-                                      "team": "agents"}
-    assert by_identity[role_arn(B, "nobody-owns-me")] == {"identity": role_arn(B, "nobody-owns-me"),
-                                                          "owner": None,
-                                                         "source": "none", "team": None}
+        "identity": role_arn(A, "made-through-chain"),
+        "owner": "olga@example.com",
+        "source": "cloudtrail-creator",
+        "team": None,
+    }
+    assert by_identity["builder"] == {
+        "identity": "builder",
+        "owner": "mia@example.com",
+        "source": "manifest",
+        "team": "agents",
+    }
+    assert by_identity[role_arn(B, "nobody-owns-me")] == {
+        "identity": role_arn(B, "nobody-owns-me"),
+        "owner": None,
+        "source": "none",
+        "team": None,
+    }
 
 
 def test_every_path_step_carries_its_owner(capsys: pytest.CaptureFixture[str], store: str) -> None:
-    report = cli_json(capsys, store, "paths", "--from", user_arn(A, "ops-user"), "--to",
-                      role_arn(A, "automation-role"))
+    report = cli_json(
+        capsys, store, "paths", "--from", user_arn(A, "ops-user"), "--to", role_arn(A, "automation-role")
+    )
     steps = report["paths"][0]["steps"]
     assert [(s["from"], s["technique"], s["owner"]) for s in steps] == [
-        (user_arn(A, "ops-user"), "sts-001", "olga@example.com")]
+        (user_arn(A, "ops-user"), "sts-001", "olga@example.com")
+    ]
     report = cli_json(capsys, store, "paths", "--from", role_arn(B, "nobody-owns-me"))
     assert report["reaches_admin"] is True
     assert all(s["owner"] is None for s in report["paths"][0]["steps"])

@@ -34,6 +34,7 @@ from ingest.demo import (
     user,
 )
 from ingest.transform import build_snapshot
+from tests.helpers import ingested_scenario
 from ui.cli import main
 
 A = "246802468024"
@@ -43,86 +44,197 @@ BOUNDARY = f"arn:aws:iam::{A}:policy/agent-boundary"
 
 
 def create_function(event_id: str, time: str, identity: dict[str, Any]) -> dict[str, Any]:
-    return event(event_id, "CreateFunction20150331", time, identity, source="lambda.amazonaws.com", account=A,
-                 request={"functionName": event_id, "role": role_arn(A, "fn-admin")},
-                 response={"functionArn": FN + event_id})
+    return event(
+        event_id,
+        "CreateFunction20150331",
+        time,
+        identity,
+        source="lambda.amazonaws.com",
+        account=A,
+        request={"functionName": event_id, "role": role_arn(A, "fn-admin")},
+        response={"functionArn": FN + event_id},
+    )
 
 
 def scenario() -> dict[str, Any]:
-    boundary = {"PolicyName": "agent-boundary", "Arn": BOUNDARY, "Path": "/", "DefaultVersionId": "v1",
-                "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True,
-                                       "Document": document(allow("*"))}]}
+    boundary = {
+        "PolicyName": "agent-boundary",
+        "Arn": BOUNDARY,
+        "Path": "/",
+        "DefaultVersionId": "v1",
+        "PolicyVersionList": [
+            {"VersionId": "v1", "IsDefaultVersion": True, "Document": document(allow("*"))}
+        ],
+    }
     roles = [
-        role(A, "deployer-exec", service_trust("bedrock.amazonaws.com"), boundary=BOUNDARY,
-             inline={"d": document(
-            allow("iam:PassRole", role_arn(A, "fn-admin")),
-                                   allow(["lambda:CreateFunction", "iam:CreateRole"]))}),
+        role(
+            A,
+            "deployer-exec",
+            service_trust("bedrock.amazonaws.com"),
+            boundary=BOUNDARY,
+            inline={
+                "d": document(
+                    allow("iam:PassRole", role_arn(A, "fn-admin")),
+                    allow(["lambda:CreateFunction", "iam:CreateRole"]),
+                )
+            },
+        ),
         role(A, "fn-admin", service_trust("lambda.amazonaws.com"), managed=[ADMIN_ARN]),
-        role(A, "retired-exec", service_trust("bedrock.amazonaws.com"),
-             inline={"d": document(allow("iam:*"))}),
-        role(A, "standing-exec", service_trust("bedrock.amazonaws.com"),
-             inline={"d": document(allow("iam:*"))}),
+        role(
+            A, "retired-exec", service_trust("bedrock.amazonaws.com"), inline={"d": document(allow("iam:*"))}
+        ),
+        role(
+            A, "standing-exec", service_trust("bedrock.amazonaws.com"), inline={"d": document(allow("iam:*"))}
+        ),
         role(A, "break-glass", account_trust(A), managed=[ADMIN_ARN], tags={"agentpath:break-glass": "true"}),
         role(A, "emergency-exec", account_trust(A), managed=[ADMIN_ARN]),
     ]
     users = [user(A, "admin-human", managed=[ADMIN_ARN])]
     manifest = {
         "agents": [
-            {"id": "deployer", "kind": "bedrock-agent", "runs_as": [role_arn(A, "deployer-exec")],
-             "owner": "dana@example.com", "approver": "bob@example.com",
-             "monitored_by": ["carol@example.com"],
-             "allowed_actions": ["lambda:CreateFunction", "iam:PassRole"]},
-            {"id": "retired", "kind": "bedrock-agent", "runs_as": [role_arn(A, "retired-exec")],
-             "revoked": True,
-             "revoked_at": "2026-06-01T00:00:00Z"},
-            {"id": "standing", "kind": "bedrock-agent", "runs_as": [role_arn(A, "standing-exec")],
-             "approver": "bob@example.com", "allowed_actions": ["iam:Create*"],
-             "task_window": {"start": "2026-01-01T00:00:00Z", "end": "2026-12-31T00:00:00Z"}},
-            {"id": "emergency", "kind": "external", "break_glass": True,
-             "runs_as": [role_arn(A, "emergency-exec")],
-             "approver": "bob@example.com", "monitored_by": "carol@example.com",
-             "task_window": {"start": "2026-08-01T00:00:00Z", "end": "2026-08-02T00:00:00Z"}},
+            {
+                "id": "deployer",
+                "kind": "bedrock-agent",
+                "runs_as": [role_arn(A, "deployer-exec")],
+                "owner": "dana@example.com",
+                "approver": "bob@example.com",
+                "monitored_by": ["carol@example.com"],
+                "allowed_actions": ["lambda:CreateFunction", "iam:PassRole"],
+            },
+            {
+                "id": "retired",
+                "kind": "bedrock-agent",
+                "runs_as": [role_arn(A, "retired-exec")],
+                "revoked": True,
+                "revoked_at": "2026-06-01T00:00:00Z",
+            },
+            {
+                "id": "standing",
+                "kind": "bedrock-agent",
+                "runs_as": [role_arn(A, "standing-exec")],
+                "approver": "bob@example.com",
+                "allowed_actions": ["iam:Create*"],
+                "task_window": {"start": "2026-01-01T00:00:00Z", "end": "2026-12-31T00:00:00Z"},
+            },
+            {
+                "id": "emergency",
+                "kind": "external",
+                "break_glass": True,
+                "runs_as": [role_arn(A, "emergency-exec")],
+                "approver": "bob@example.com",
+                "monitored_by": "carol@example.com",
+                "task_window": {"start": "2026-08-01T00:00:00Z", "end": "2026-08-02T00:00:00Z"},
+            },
         ],
-        "tasks": [{"id": "T-1", "agent": "deployer", "requested_by": "alice@example.com",
-                   "approved_by": "bob@example.com", "reason": "Release 7",
-                   "window": {"start": "2026-11-30T08:00:00Z", "end": "2026-11-30T18:00:00Z"}}],
+        "tasks": [
+            {
+                "id": "T-1",
+                "agent": "deployer",
+                "requested_by": "alice@example.com",
+                "approved_by": "bob@example.com",
+                "reason": "Release 7",
+                "window": {"start": "2026-11-30T08:00:00Z", "end": "2026-11-30T18:00:00Z"},
+            }
+        ],
     }
-    org = {"id": "o-trail", "management_account_id": "999999999999", "member_accounts": {A: ["r-1", A]},
-           "policies": [{"type": "SCP", "name": "FullAWSAccess", "targets": ["r-1", A],
-                         "document": document(allow("*"))},
-                        {"type": "SCP", "name": "NoUserCreation", "targets": ["r-1"],
-                         "document": document(deny("iam:CreateUser"))}]}
+    org = {
+        "id": "o-trail",
+        "management_account_id": "999999999999",
+        "member_accounts": {A: ["r-1", A]},
+        "policies": [
+            {"type": "SCP", "name": "FullAWSAccess", "targets": ["r-1", A], "document": document(allow("*"))},
+            {
+                "type": "SCP",
+                "name": "NoUserCreation",
+                "targets": ["r-1"],
+                "document": document(deny("iam:CreateUser")),
+            },
+        ],
+    }
     dep = session_identity(A, "deployer-exec", "s1", key="ASIADEP1")
     human = iam_user_identity(A, "admin-human", "AKIAHUMAN")
     trail = [
-        assume_role_event("start", "2026-11-30T09:00:00Z", service_identity("bedrock.amazonaws.com"),
-                          role_arn(A, "deployer-exec"), "s1", account=A, new_key="ASIADEP1"),
+        assume_role_event(
+            "start",
+            "2026-11-30T09:00:00Z",
+            service_identity("bedrock.amazonaws.com"),
+            role_arn(A, "deployer-exec"),
+            "s1",
+            account=A,
+            new_key="ASIADEP1",
+        ),
         create_function("in-window", "2026-11-30T10:00:00Z", dep),
-        event("out-of-scope", "CreateRole", "2026-11-30T11:00:00Z", dep, account=A,
-              request={"roleName": "sneaky"}, response={"role": {"arn": role_arn(A, "sneaky")}}),
+        event(
+            "out-of-scope",
+            "CreateRole",
+            "2026-11-30T11:00:00Z",
+            dep,
+            account=A,
+            request={"roleName": "sneaky"},
+            response={"role": {"arn": role_arn(A, "sneaky")}},
+        ),
         create_function("after-window", "2026-12-01T02:00:00Z", dep),
         create_function("before-window", "2026-11-01T02:00:00Z", dep),
-        event("revoked", "CreateRole", "2026-07-01T00:00:00Z",
-              session_identity(A, "retired-exec", "x", key="ASIAR"),
-              account=A, request={"roleName": "r2"}),
-        event("standing-ok", "CreateRole", "2026-03-01T00:00:00Z",
-              session_identity(A, "standing-exec", "y", key="ASIAS"),
-              account=A, request={"roleName": "r3"}),
-        assume_role_event("glass", "2026-09-09T03:00:00Z", human, role_arn(A, "break-glass"), "oops",
-                          account=A,
-                          new_key="ASIAGLASS"),
-        assume_role_event("emergency-ok", "2026-08-01T12:00:00Z", human, role_arn(A, "emergency-exec"),
-                          "fire",
-                          account=A, new_key="ASIAEMERG"),
-        assume_role_event("emergency-late", "2026-08-05T12:00:00Z", human, role_arn(A, "emergency-exec"),
-                          "again",
-                          account=A, new_key="ASIAEMERG2"),
+        event(
+            "revoked",
+            "CreateRole",
+            "2026-07-01T00:00:00Z",
+            session_identity(A, "retired-exec", "x", key="ASIAR"),
+            account=A,
+            request={"roleName": "r2"},
+        ),
+        event(
+            "standing-ok",
+            "CreateRole",
+            "2026-03-01T00:00:00Z",
+            session_identity(A, "standing-exec", "y", key="ASIAS"),
+            account=A,
+            request={"roleName": "r3"},
+        ),
+        assume_role_event(
+            "glass",
+            "2026-09-09T03:00:00Z",
+            human,
+            role_arn(A, "break-glass"),
+            "oops",
+            account=A,
+            new_key="ASIAGLASS",
+        ),
+        assume_role_event(
+            "emergency-ok",
+            "2026-08-01T12:00:00Z",
+            human,
+            role_arn(A, "emergency-exec"),
+            "fire",
+            account=A,
+            new_key="ASIAEMERG",
+        ),
+        assume_role_event(
+            "emergency-late",
+            "2026-08-05T12:00:00Z",
+            human,
+            role_arn(A, "emergency-exec"),
+            "again",
+            account=A,
+            new_key="ASIAEMERG2",
+        ),
         event("human", "CreateUser", "2026-05-05T05:00:00Z", human, account=A, request={"userName": "new"}),
-        event("denied", "CreateRole", "2026-11-02T00:00:00Z", dep, account=A, request={"roleName": "no"},
-              error="AccessDenied"),
+        event(
+            "denied",
+            "CreateRole",
+            "2026-11-02T00:00:00Z",
+            dep,
+            account=A,
+            request={"roleName": "no"},
+            error="AccessDenied",
+        ),
     ]
-    return bundle({A: gaad(roles=roles, users=users, policies=[admin_policy(), boundary])}, organization=org,
-                  agents_manifest=manifest, cloudtrail=trail)
+    return bundle(
+        {A: gaad(roles=roles, users=users, policies=[admin_policy(), boundary])},
+        organization=org,
+        agents_manifest=manifest,
+        cloudtrail=trail,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,20 +243,23 @@ def evidence() -> dict[str, Any]:
     return {e.event.event_id: e for e in acc.evidence}
 
 
-@pytest.mark.parametrize(("event_id", "classification"), [
-    ("start", "design"),  # the platform starting the agent's session inside the task window
-    ("in-window", "design"),
-    ("out-of-scope", "misconfiguration"),  # in the window, but not an allowed action
-    ("after-window", "control-failure"),  # the task window had closed
-    ("before-window", "misconfiguration"),  # no task covers it, and no window had closed yet
-    ("revoked", "control-failure"),
-    ("standing-ok", "design"),  # an agent with no tasks: its own window and scope approve it
-    ("glass", "control-failure"),  # break-glass identity with no window at all
-    ("emergency-ok", "design"),  # break-glass inside its declared window
-    ("emergency-late", "control-failure"),
-    ("human", "misconfiguration"),
-    ("denied", "design"),  # refused: the controls held
-])
+@pytest.mark.parametrize(
+    ("event_id", "classification"),
+    [
+        ("start", "design"),  # the platform starting the agent's session inside the task window
+        ("in-window", "design"),
+        ("out-of-scope", "misconfiguration"),  # in the window, but not an allowed action
+        ("after-window", "control-failure"),  # the task window had closed
+        ("before-window", "misconfiguration"),  # no task covers it, and no window had closed yet
+        ("revoked", "control-failure"),
+        ("standing-ok", "design"),  # an agent with no tasks: its own window and scope approve it
+        ("glass", "control-failure"),  # break-glass identity with no window at all
+        ("emergency-ok", "design"),  # break-glass inside its declared window
+        ("emergency-late", "control-failure"),
+        ("human", "misconfiguration"),
+        ("denied", "design"),  # refused: the controls held
+    ],
+)
 def test_classification(evidence: dict[str, Any], event_id: str, classification: str) -> None:
     assert evidence[event_id].classification == classification, evidence[event_id].reason
 
@@ -162,16 +277,7 @@ def test_window_flags(evidence: dict[str, Any]) -> None:
 # --- the CLI contract ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from ingest.pipeline import ingest_files
-    from queries.store import open_store
-
-    tmp = tmp_path_factory.mktemp("trail")
-    (tmp / "bundle.json").write_text(json.dumps(scenario()))
-    uri = f"embedded:{tmp / 'store'}"
-    with open_store(uri, keep_running=True) as server:
-        ingest_files([str(tmp / "bundle.json")], uri)
-        yield uri
-        server.stop_server()  # type: ignore[attr-defined]
+    yield from ingested_scenario(tmp_path_factory, "trail", scenario())
 
 
 def trail(capsys: pytest.CaptureFixture[str], store: str, event_id: str) -> dict[str, Any]:
@@ -180,8 +286,14 @@ def trail(capsys: pytest.CaptureFixture[str], store: str, event_id: str) -> dict
     out, err = capsys.readouterr()
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
-    assert set(result) == {"event_id", "task_approval", "identity_proof", "privilege_event", "oversight",
-                           "classification"}
+    assert set(result) == {
+        "event_id",
+        "task_approval",
+        "identity_proof",
+        "privilege_event",
+        "oversight",
+        "classification",
+    }
     assert result["event_id"] == event_id
     return result
 
@@ -191,7 +303,11 @@ def test_trail_inside_a_task(capsys: pytest.CaptureFixture[str], store: str) -> 
     assert t["classification"] == "design"
     approval = t["task_approval"]
     assert (approval["task"], approval["agent"], approval["approver"], approval["reason"]) == (
-        "T-1", "deployer", "bob@example.com", "Release 7")
+        "T-1",
+        "deployer",
+        "bob@example.com",
+        "Release 7",
+    )
     assert approval["window"] == {"start": "2026-11-30T08:00:00Z", "end": "2026-11-30T18:00:00Z"}
     assert approval["requested_by"] == "alice@example.com" and approval["covered"] is True
     proof = t["identity_proof"]

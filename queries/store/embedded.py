@@ -48,12 +48,21 @@ KEEP_RUNNING_MARKER = "keep-running"
 
 
 def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting to be reaped (a server this process started and then stopped)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: ask the kernel below
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
     return True
 
 
