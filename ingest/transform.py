@@ -14,6 +14,7 @@ from graph_model.snapshot import (
     Organization,
     OrgPolicy,
     Principal,
+    PrincipalKind,
     ResourcePolicy,
     Session,
     Snapshot,
@@ -109,6 +110,50 @@ def _boundary(entry: dict[str, Any]) -> str | None:
     return None
 
 
+#: GAAD list -> principal kind; entry fields follow AWS naming: `UserName`, `UserId`, `UserPolicyList`, ...
+ENTITY_LISTS: tuple[tuple[str, PrincipalKind], ...] = (
+    ("UserDetailList", "user"),
+    ("GroupDetailList", "group"),
+    ("RoleDetailList", "role"),
+)
+
+
+def _principal(item: dict[str, Any], kind: PrincipalKind, acct: str, source: str, field: str) -> Principal:
+    title = kind.capitalize()
+    arn = item["Arn"]
+    principal = Principal(
+        arn=arn,
+        kind=kind,
+        name=item[f"{title}Name"],
+        path=item["Path"],
+        account_id=acct,
+        unique_id=item.get(f"{title}Id"),
+        tags=_tags(item.get("Tags")),
+        inline_policies=_inline(item, f"{title}PolicyList", arn, source, field),
+        managed_policy_arns=_attached(item, source, field),
+        boundary_arn=_boundary(item),
+        created=item.get("CreateDate"),
+    )
+    if kind == "user":
+        principal.group_names = [g for g in item.get("GroupList", []) if isinstance(g, str)]
+    if kind == "role":
+        principal.trust_policy = _doc(
+            item.get("AssumeRolePolicyDocument"),
+            f"trust:{arn}",
+            "trust",
+            source,
+            f"{field}.AssumeRolePolicyDocument",
+        )
+        principal.instance_profile_arns = [
+            str(p["Arn"])
+            for p in item.get("InstanceProfileList", [])
+            if isinstance(p, dict) and isinstance(p.get("Arn"), str)
+        ]
+        last_used = item.get("RoleLastUsed")
+        principal.last_used = last_used.get("LastUsedDate") if isinstance(last_used, dict) else None
+    return principal
+
+
 def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
     snap = Snapshot(collected_at=bundle.get("collected_at"))
     for acct, gaad in bundle.get("authorization_details", {}).items():
@@ -117,75 +162,17 @@ def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
         for i, item in enumerate(gaad.get("Policies", [])):
             pol = _managed_policy(item, source, f"{base}.Policies[{i}]")
             snap.policies[pol.arn] = pol
-        for i, u in enumerate(gaad.get("UserDetailList", [])):
-            field = f"{base}.UserDetailList[{i}]"
-            snap.principals[u["Arn"]] = Principal(
-                arn=u["Arn"],
-                kind="user",
-                name=u["UserName"],
-                path=u["Path"],
-                account_id=acct,
-                unique_id=u.get("UserId"),
-                tags=_tags(u.get("Tags")),
-                inline_policies=_inline(u, "UserPolicyList", u["Arn"], source, field),
-                managed_policy_arns=_attached(u, source, field),
-                boundary_arn=_boundary(u),
-                group_names=[str(g) for g in u.get("GroupList", []) if isinstance(g, str)],
-                created=u.get("CreateDate"),
-            )
-        for i, g in enumerate(gaad.get("GroupDetailList", [])):
-            field = f"{base}.GroupDetailList[{i}]"
-            snap.principals[g["Arn"]] = Principal(
-                arn=g["Arn"],
-                kind="group",
-                name=g["GroupName"],
-                path=g["Path"],
-                account_id=acct,
-                unique_id=g.get("GroupId"),
-                inline_policies=_inline(g, "GroupPolicyList", g["Arn"], source, field),
-                managed_policy_arns=_attached(g, source, field),
-                created=g.get("CreateDate"),
-            )
-        for i, r in enumerate(gaad.get("RoleDetailList", [])):
-            field = f"{base}.RoleDetailList[{i}]"
-            last_used = r.get("RoleLastUsed") or {}
-            snap.principals[r["Arn"]] = Principal(
-                arn=r["Arn"],
-                kind="role",
-                name=r["RoleName"],
-                path=r["Path"],
-                account_id=acct,
-                unique_id=r.get("RoleId"),
-                tags=_tags(r.get("Tags")),
-                inline_policies=_inline(r, "RolePolicyList", r["Arn"], source, field),
-                managed_policy_arns=_attached(r, source, field),
-                boundary_arn=_boundary(r),
-                trust_policy=_doc(
-                    r.get("AssumeRolePolicyDocument"),
-                    f"trust:{r['Arn']}",
-                    "trust",
-                    source,
-                    f"{field}.AssumeRolePolicyDocument",
-                ),
-                instance_profile_arns=[
-                    str(p["Arn"])
-                    for p in r.get("InstanceProfileList", [])
-                    if isinstance(p, dict) and isinstance(p.get("Arn"), str)
-                ],
-                created=r.get("CreateDate"),
-                last_used=last_used.get("LastUsedDate") if isinstance(last_used, dict) else None,
-            )
-    for item in bundle.get("accounts", []):
-        acct = snap.accounts.setdefault(item["id"], Account(account_id=item["id"]))
-        acct.name = item.get("name") or acct.name
-        acct.owner = item.get("owner") or acct.owner
+        for list_key, kind in ENTITY_LISTS:
+            for i, item in enumerate(gaad.get(list_key, [])):
+                principal = _principal(item, kind, acct, source, f"{base}.{list_key}[{i}]")
+                snap.principals[principal.arn] = principal
     manifest = bundle.get("agents_manifest")
     if manifest:
         snap.agents_manifest = manifest
-        for item in manifest.get("accounts", []):
-            acct = snap.accounts.setdefault(item["id"], Account(account_id=item["id"]))
-            acct.name = item.get("name") or acct.name
-            acct.owner = item.get("owner") or acct.owner
+    for item in list(bundle.get("accounts", [])) + list((manifest or {}).get("accounts", [])):
+        acct = snap.accounts.setdefault(item["id"], Account(account_id=item["id"]))
+        acct.name = item.get("name") or acct.name
+        acct.owner = item.get("owner") or acct.owner
     org = bundle.get("organization")
     if org:
         policies = [
@@ -217,8 +204,8 @@ def build_snapshot(bundle: dict[str, Any], source: str = "input") -> Snapshot:
         )
         snap.resource_policies[rp["arn"]] = ResourcePolicy(rp["arn"], rp.get("account_id"), doc)
     for idp in bundle.get("identity_providers", []):
-        kind = str(idp.get("type") or ("OIDC" if "oidc-provider" in idp["arn"] else "SAML"))
-        snap.identity_providers[idp["arn"]] = IdentityProvider(idp["arn"], kind, idp.get("url"))
+        idp_kind = str(idp.get("type") or ("OIDC" if "oidc-provider" in idp["arn"] else "SAML"))
+        snap.identity_providers[idp["arn"]] = IdentityProvider(idp["arn"], idp_kind, idp.get("url"))
     for i, s in enumerate(bundle.get("sessions", [])):
         docs = [
             _doc(p, f"session:{s['session_arn']}", "session", source, f"sessions[{i}].session_policies[{j}]")
