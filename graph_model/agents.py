@@ -16,10 +16,14 @@ from typing import Any
 from graph_model.arn import parse_arn
 from graph_model.cloudtrail import IdentityIndex, parse_time
 from graph_model.snapshot import Principal, Snapshot
+from graph_model.tags import tag_map as _tags
+from graph_model.tags import tag_value as _tag
 
 AGENT_KINDS = ("bedrock-agent", "agentcore-runtime", "lambda", "ecs-task", "ec2", "external")
-AGENT_SERVICES = {"bedrock.amazonaws.com": "bedrock-agent",
-                  "bedrock-agentcore.amazonaws.com": "agentcore-runtime"}
+AGENT_SERVICES = {
+    "bedrock.amazonaws.com": "bedrock-agent",
+    "bedrock-agentcore.amazonaws.com": "agentcore-runtime",
+}
 AGENT_TAG = "agentpath:agent"
 BREAK_GLASS_TAG = "agentpath:break-glass"
 
@@ -248,8 +252,11 @@ def _from_manifest(manifest: Mapping[str, Any], catalog: AgentCatalog) -> None:
         agent.window = window_of(raw.get("task_window"))
         agent.revocation = _text(raw.get("revocation"))
         revoked = raw.get("revoked")
-        agent.revoked = _bool(revoked) or str(raw.get("status", "")).lower() == "revoked" or \
-            (revoked is not None and not isinstance(revoked, bool) and parse_time(revoked) is not None)
+        agent.revoked = (
+            _bool(revoked)
+            or str(raw.get("status", "")).lower() == "revoked"
+            or (revoked is not None and not isinstance(revoked, bool) and parse_time(revoked) is not None)
+        )
         agent.revoked_at = _text(raw.get("revoked_at")) or (_text(revoked) if parse_time(revoked) else None)
         agent.vendor_hosted = _bool(raw.get("vendor_hosted"))
         agent.break_glass = _bool(raw.get("break_glass"))
@@ -259,14 +266,23 @@ def _from_manifest(manifest: Mapping[str, Any], catalog: AgentCatalog) -> None:
             elif isinstance(item, Mapping) and item.get("agent"):
                 agent.delegates_to.append((str(item["agent"]), str(item.get("mechanism") or "declared")))
         if agent_id in catalog.agents:
-            catalog.conflict("duplicate-id", agent_id, "the manifest declares this agent id twice",
-                             "manifest")
+            catalog.conflict(
+                "duplicate-id", agent_id, "the manifest declares this agent id twice", "manifest"
+            )
         catalog.agents[agent_id] = agent
     for raw in manifest.get("tasks", []) or []:
         actions = tuple(str(a) for a in raw.get("allowed_actions", []) or [])
-        catalog.tasks.append(Task(str(raw["id"]), str(raw.get("agent") or ""), _text(raw.get("requested_by")),
-                                  _text(raw.get("approved_by")), _text(raw.get("reason")),
-                                  window_of(raw.get("window")), actions))
+        catalog.tasks.append(
+            Task(
+                str(raw["id"]),
+                str(raw.get("agent") or ""),
+                _text(raw.get("requested_by")),
+                _text(raw.get("approved_by")),
+                _text(raw.get("reason")),
+                window_of(raw.get("window")),
+                actions,
+            )
+        )
 
 
 # --- platform inventory -------------------------------------------------------------------------------------
@@ -306,8 +322,17 @@ class _Merger:
             n += 1
         return f"{base}-{n}"
 
-    def merge(self, *, source: str, kind: str, platform: str | None, names: list[str | None],
-              role: str | None, new_id: list[str | None], extra_arns: Iterable[str | None] = ()) -> Agent:
+    def merge(
+        self,
+        *,
+        source: str,
+        kind: str,
+        platform: str | None,
+        names: list[str | None],
+        role: str | None,
+        new_id: list[str | None],
+        extra_arns: Iterable[str | None] = (),
+    ) -> Agent:
         role = self.index.canonical(role) if role else None
         agent = self.find([platform, *extra_arns], names)
         if agent is None:
@@ -315,20 +340,37 @@ class _Merger:
             self.catalog.agents[agent.id] = agent
         elif agent.declared:
             if agent.kind != kind and not (agent.kind == "external" and not agent.platform_arns):
-                self.catalog.conflict("kind-mismatch", agent.id,
-                                      f"the manifest says kind {agent.kind}; {source} {platform} says {kind}",
-                                      "manifest", source)
-            if platform and agent.platform_arns and platform not in agent.platform_arns and \
-                    bedrock_agent_id(platform) not in {bedrock_agent_id(a) for a in agent.platform_arns}:
-                self.catalog.conflict("platform-mismatch", agent.id,
-                                      f"the manifest names platform {', '.join(agent.platform_arns)}; "
-                                      f"{source} {platform} also claims this agent", "manifest", source)
+                self.catalog.conflict(
+                    "kind-mismatch",
+                    agent.id,
+                    f"the manifest says kind {agent.kind}; {source} {platform} says {kind}",
+                    "manifest",
+                    source,
+                )
+            if (
+                platform
+                and agent.platform_arns
+                and platform not in agent.platform_arns
+                and bedrock_agent_id(platform) not in {bedrock_agent_id(a) for a in agent.platform_arns}
+            ):
+                self.catalog.conflict(
+                    "platform-mismatch",
+                    agent.id,
+                    f"the manifest names platform {', '.join(agent.platform_arns)}; "
+                    f"{source} {platform} also claims this agent",
+                    "manifest",
+                    source,
+                )
             declared_roles = [a for a, s in agent.runs_as.items() if "manifest" in s]
             if role and declared_roles and role not in declared_roles:
                 where = f"{source} {platform}" if platform else source
-                self.catalog.conflict("runs-as-mismatch", agent.id,
-                                      f"the manifest says it runs as {', '.join(declared_roles)}; {where} "
-                                      f"runs as {role}", "manifest", source)
+                self.catalog.conflict(
+                    "runs-as-mismatch",
+                    agent.id,
+                    f"the manifest says it runs as {', '.join(declared_roles)}; {where} runs as {role}",
+                    "manifest",
+                    source,
+                )
         agent.add_source(source)
         if platform and platform not in agent.platform_arns:
             agent.platform_arns.append(platform)
@@ -344,22 +386,6 @@ def _unwrap(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return inner if isinstance(inner, Mapping) else item
 
 
-def _tags(raw: Any) -> dict[str, str]:
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for tag in raw if isinstance(raw, list) else []:
-        if isinstance(tag, Mapping):
-            key = tag.get("Key", tag.get("key"))
-            if key is not None:
-                out[str(key)] = str(tag.get("Value", tag.get("value", "")))
-    return out
-
-
-def _tag(tags: Mapping[str, str], key: str) -> str | None:
-    return next((v for k, v in tags.items() if k.lower() == key.lower() and v), None)
-
-
 def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCatalog) -> None:
     m = _Merger(catalog, IdentityIndex(snapshot))
     for item in res.get("bedrock_agents", []) or []:
@@ -368,9 +394,14 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
         if not (arn or agent_id):
             continue
         tags = _tags(a.get("tags") or item.get("tags"))
-        agent = m.merge(source="bedrock-agent", kind="bedrock-agent", platform=arn,
-                        names=[_tag(tags, AGENT_TAG), name, agent_id], role=a.get("agentResourceRoleArn"),
-                        new_id=[_tag(tags, AGENT_TAG), name, agent_id])
+        agent = m.merge(
+            source="bedrock-agent",
+            kind="bedrock-agent",
+            platform=arn,
+            names=[_tag(tags, AGENT_TAG), name, agent_id],
+            role=a.get("agentResourceRoleArn"),
+            new_id=[_tag(tags, AGENT_TAG), name, agent_id],
+        )
         agent.add_alias(agent_id)
         agent.tags.update(tags)
     for item in res.get("agentcore_runtimes", []) or []:
@@ -383,8 +414,15 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
         workload_name = str(workload).rsplit("/", 1)[-1] if workload else None
         tags = _tags(a.get("tags") or item.get("tags"))
         names = [_tag(tags, AGENT_TAG), name, workload_name, rid]
-        agent = m.merge(source="agentcore-runtime", kind="agentcore-runtime", platform=arn, names=names,
-                        role=a.get("roleArn"), new_id=names, extra_arns=[workload])
+        agent = m.merge(
+            source="agentcore-runtime",
+            kind="agentcore-runtime",
+            platform=arn,
+            names=names,
+            role=a.get("roleArn"),
+            new_id=names,
+            extra_arns=[workload],
+        )
         if workload and workload not in agent.workload_identities:
             agent.workload_identities.append(workload)
         agent.tags.update(tags)
@@ -395,8 +433,14 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
             continue
         owner = next((ag for ag in catalog.agents.values() if arn in ag.workload_identities), None)
         if owner is None:
-            owner = m.merge(source="agentcore-workload-identity", kind="external", platform=arn,
-                            names=[name], role=None, new_id=[name, arn.rsplit("/", 1)[-1]])
+            owner = m.merge(
+                source="agentcore-workload-identity",
+                kind="external",
+                platform=arn,
+                names=[name],
+                role=None,
+                new_id=[name, arn.rsplit("/", 1)[-1]],
+            )
         if arn not in owner.workload_identities:
             owner.workload_identities.append(arn)
     for item in res.get("lambda_functions", []) or []:
@@ -406,8 +450,14 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
         tagged = _tag(tags, AGENT_TAG)
         if m.by_platform([arn]) is None and not tagged:
             continue  # an ordinary function, not an agent
-        agent = m.merge(source="lambda", kind="lambda", platform=arn, names=[tagged, name], role=role,
-                        new_id=[tagged, name])
+        agent = m.merge(
+            source="lambda",
+            kind="lambda",
+            platform=arn,
+            names=[tagged, name],
+            role=role,
+            new_id=[tagged, name],
+        )
         agent.tags.update(tags)
     for item in res.get("ecs_task_definitions", []) or []:
         t = _unwrap(item, "taskDefinition")
@@ -416,8 +466,14 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
         tagged = _tag(tags, AGENT_TAG)
         if m.by_platform([arn]) is None and not tagged:
             continue
-        agent = m.merge(source="ecs-task", kind="ecs-task", platform=arn, names=[tagged, t.get("family")],
-                        role=role, new_id=[tagged, t.get("family")])
+        agent = m.merge(
+            source="ecs-task",
+            kind="ecs-task",
+            platform=arn,
+            names=[tagged, t.get("family")],
+            role=role,
+            new_id=[tagged, t.get("family")],
+        )
         agent.tags.update(tags)
     for item in res.get("ec2_instances", []) or []:
         instance_id = item.get("InstanceId")
@@ -425,14 +481,21 @@ def _from_resources(res: Mapping[str, Any], snapshot: Snapshot, catalog: AgentCa
         tagged = _tag(tags, AGENT_TAG)
         account = item.get("OwnerId") or ""
         region = item.get("Region", "")
-        arn = item.get("InstanceArn") or (f"arn:aws:ec2:{region}:{account}:instance/{instance_id}"
-                                           if instance_id else None)
+        arn = item.get("InstanceArn") or (
+            f"arn:aws:ec2:{region}:{account}:instance/{instance_id}" if instance_id else None
+        )
         if m.by_platform([arn]) is None and not tagged:
             continue
         profile = (item.get("IamInstanceProfile") or {}).get("Arn")
         roles = [p.arn for p in snapshot.roles() if profile and profile in p.instance_profile_arns]
-        agent = m.merge(source="ec2", kind="ec2", platform=arn, names=[tagged, instance_id],
-                        role=roles[0] if roles else None, new_id=[tagged, instance_id])
+        agent = m.merge(
+            source="ec2",
+            kind="ec2",
+            platform=arn,
+            names=[tagged, instance_id],
+            role=roles[0] if roles else None,
+            new_id=[tagged, instance_id],
+        )
         agent.tags.update(tags)
     _collaborators(res, catalog, m)
 
@@ -452,17 +515,27 @@ def _collaborators(res: Mapping[str, Any], catalog: AgentCatalog, m: _Merger) ->
         supervisor = catalog.resolve(str(supervisor_id)) or _by_bedrock_id(catalog, str(supervisor_id))
         if supervisor is None:
             region_account = ":".join(str(alias).split(":")[:5])
-            sup = m.merge(source="bedrock-collaborator", kind="bedrock-agent",
-                          platform=f"{region_account}:agent/{supervisor_id}", names=[str(supervisor_id)],
-                          role=None, new_id=[str(supervisor_id)])
+            sup = m.merge(
+                source="bedrock-collaborator",
+                kind="bedrock-agent",
+                platform=f"{region_account}:agent/{supervisor_id}",
+                names=[str(supervisor_id)],
+                role=None,
+                new_id=[str(supervisor_id)],
+            )
             supervisor = sup.id
         name = c.get("collaboratorName")
         target = _by_bedrock_id(catalog, target_id) or (name if name in catalog.agents else None)
         if target is None:
             region_account = ":".join(str(alias).split(":")[:5])
-            agent = m.merge(source="bedrock-collaborator", kind="bedrock-agent",
-                            platform=f"{region_account}:agent/{target_id}", names=[target_id],
-                            role=None, new_id=[name, target_id])
+            agent = m.merge(
+                source="bedrock-collaborator",
+                kind="bedrock-agent",
+                platform=f"{region_account}:agent/{target_id}",
+                names=[target_id],
+                role=None,
+                new_id=[name, target_id],
+            )
             target = agent.id
         catalog.agents[target].add_alias(alias)
         link = (supervisor, target, str(alias))
@@ -495,7 +568,8 @@ def _from_iam(snapshot: Snapshot, catalog: AgentCatalog) -> None:
     m = _Merger(catalog, IdentityIndex(snapshot))
     declared_by_identity = {
         arn: [a.id for a in catalog.agents.values() if "manifest" in a.runs_as.get(arn, [])]
-        for arn in snapshot.principals}
+        for arn in snapshot.principals
+    }
     for p in sorted(snapshot.principals.values(), key=lambda p: p.arn):
         if p.kind == "group":
             continue
@@ -511,15 +585,25 @@ def _from_iam(snapshot: Snapshot, catalog: AgentCatalog) -> None:
         agent.add_runs_as(p.arn, "tag")
         others = [a for a in declared_by_identity.get(p.arn, []) if a != tagged]
         if others:
-            catalog.conflict("identity-claimed", tagged,
-                             f"{p.arn} is tagged {AGENT_TAG}={tagged} but the manifest lists it under "
-                             f"{', '.join(others)}", "tag", "manifest")
-        elif agent.declared and any("manifest" in s for s in agent.runs_as.values()) \
-                and "manifest" not in agent.runs_as[p.arn]:
-            catalog.conflict("runs-as-mismatch", tagged,
-                             f"{p.arn} is tagged {AGENT_TAG}={tagged} but the manifest does not list it "
-                             "in runs_as",
-                             "tag", "manifest")
+            catalog.conflict(
+                "identity-claimed",
+                tagged,
+                f"{p.arn} is tagged {AGENT_TAG}={tagged} but the manifest lists it under {', '.join(others)}",
+                "tag",
+                "manifest",
+            )
+        elif (
+            agent.declared
+            and any("manifest" in s for s in agent.runs_as.values())
+            and "manifest" not in agent.runs_as[p.arn]
+        ):
+            catalog.conflict(
+                "runs-as-mismatch",
+                tagged,
+                f"{p.arn} is tagged {AGENT_TAG}={tagged} but the manifest does not list it in runs_as",
+                "tag",
+                "manifest",
+            )
     claimed = set(catalog.identities())
     for role in sorted(snapshot.roles(), key=lambda r: r.arn):
         if role.arn in claimed or role.service_linked:
@@ -527,8 +611,14 @@ def _from_iam(snapshot: Snapshot, catalog: AgentCatalog) -> None:
         service = trusted_agent_service(role)
         if service is None:
             continue
-        agent = m.merge(source="iam-trust", kind=AGENT_SERVICES[service], platform=None, names=[],
-                        role=role.arn, new_id=[role.name, f"{role.name}@{role.account_id}"])
+        agent = m.merge(
+            source="iam-trust",
+            kind=AGENT_SERVICES[service],
+            platform=None,
+            names=[],
+            role=role.arn,
+            new_id=[role.name, f"{role.name}@{role.account_id}"],
+        )
         agent.name = role.name
 
 
@@ -540,18 +630,25 @@ def _check_references(snapshot: Snapshot, catalog: AgentCatalog) -> None:
             parsed = parse_arn(arn)
             acct = parsed.account if parsed else None
             if arn not in snapshot.principals and acct in loaded_accounts & accounts_with_identities:
-                catalog.conflict("missing-identity", agent.id,
-                                 f"runs as {arn}, which the IAM export of account {acct} does not hold",
-                                 *agent.runs_as[arn])
+                catalog.conflict(
+                    "missing-identity",
+                    agent.id,
+                    f"runs as {arn}, which the IAM export of account {acct} does not hold",
+                    *agent.runs_as[arn],
+                )
         for target, _ in agent.delegates_to:
             if catalog.resolve(target) is None:
-                catalog.conflict("unknown-delegate", agent.id,
-                                 f"declares delegation to unknown agent {target}", "manifest")
+                catalog.conflict(
+                    "unknown-delegate", agent.id, f"declares delegation to unknown agent {target}", "manifest"
+                )
     for task in catalog.tasks:
         if catalog.resolve(task.agent) is None:
-            catalog.conflict("unknown-agent", task.agent or task.id,
-                             f"task {task.id} names agent {task.agent or '(none)'}, which no source knows",
-                             "manifest")
+            catalog.conflict(
+                "unknown-agent",
+                task.agent or task.id,
+                f"task {task.id} names agent {task.agent or '(none)'}, which no source knows",
+                "manifest",
+            )
 
 
 def _canonical_identities(snapshot: Snapshot, catalog: AgentCatalog) -> None:

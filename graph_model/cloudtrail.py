@@ -18,6 +18,7 @@ from typing import Any
 
 from graph_model.arn import parse_arn, session_role_arn
 from graph_model.snapshot import Principal, Snapshot
+from graph_model.tags import tag_map
 
 #: `CreateFunction20150331`, `UpdateFunctionConfiguration20150331v2`, `AddPermission20150331v2`.
 API_VERSION_SUFFIX = re.compile(r"20\d{6}(v\d+)?$")
@@ -25,19 +26,56 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 ASSUME_APIS = {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot"}
 CREDENTIAL_APIS = {"GetFederationToken"}  # mints credentials for the caller's permissions
-IAM_ENTITIES = ("User", "Role", "Policy", "PolicyVersion", "AccessKey", "LoginProfile", "Group",
-                "AssumeRolePolicy", "ServiceLinkedRole", "RoleDescription", "InstanceProfile", "SSHPublicKey",
-                "ServiceSpecificCredential")
+IAM_ENTITIES = (
+    "User",
+    "Role",
+    "Policy",
+    "PolicyVersion",
+    "AccessKey",
+    "LoginProfile",
+    "Group",
+    "AssumeRolePolicy",
+    "ServiceLinkedRole",
+    "RoleDescription",
+    "InstanceProfile",
+    "SSHPublicKey",
+    "ServiceSpecificCredential",
+)
 IAM_POLICY_APIS = {
-    "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "DetachUserPolicy", "DetachRolePolicy",
-    "DetachGroupPolicy", "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "DeleteUserPolicy",
-    "DeleteRolePolicy", "DeleteGroupPolicy", "PutUserPermissionsBoundary", "PutRolePermissionsBoundary",
-    "DeleteUserPermissionsBoundary", "DeleteRolePermissionsBoundary", "SetDefaultPolicyVersion",
-    "AddUserToGroup", "RemoveUserFromGroup", "AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile",
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "AttachGroupPolicy",
+    "DetachUserPolicy",
+    "DetachRolePolicy",
+    "DetachGroupPolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "PutGroupPolicy",
+    "DeleteUserPolicy",
+    "DeleteRolePolicy",
+    "DeleteGroupPolicy",
+    "PutUserPermissionsBoundary",
+    "PutRolePermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+    "SetDefaultPolicyVersion",
+    "AddUserToGroup",
+    "RemoveUserFromGroup",
+    "AddRoleToInstanceProfile",
+    "RemoveRoleFromInstanceProfile",
 }
 #: Request parameters that pass a role to a service (lower-cased); `iamInstanceProfile` passes one to EC2.
-ROLE_PARAMETERS = {"role", "rolearn", "executionrolearn", "servicerole", "taskrolearn",
-                   "agentresourcerolearn", "servicerolearn", "iamrole", "jobrole"}
+ROLE_PARAMETERS = {
+    "role",
+    "rolearn",
+    "executionrolearn",
+    "servicerole",
+    "taskrolearn",
+    "agentresourcerolearn",
+    "servicerolearn",
+    "iamrole",
+    "jobrole",
+}
 INSTANCE_PROFILE_PARAMETERS = {"iaminstanceprofile"}
 
 
@@ -128,11 +166,19 @@ class Actor:
         return "unknown"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"identity_type": self.type, "arn": self.arn, "principal": self.principal,
-                "account_id": self.account_id, "session_name": self.session_name,
-                "source_identity": self.source_identity, "access_key_id": self.access_key_id,
-                "access_key_type": self.key_type, "mfa_authenticated": self.mfa_authenticated,
-                "invoked_by": self.invoked_by, "user_name": self.user_name}
+        return {
+            "identity_type": self.type,
+            "arn": self.arn,
+            "principal": self.principal,
+            "account_id": self.account_id,
+            "session_name": self.session_name,
+            "source_identity": self.source_identity,
+            "access_key_id": self.access_key_id,
+            "access_key_type": self.key_type,
+            "mfa_authenticated": self.mfa_authenticated,
+            "invoked_by": self.invoked_by,
+            "user_name": self.user_name,
+        }
 
 
 class IdentityIndex:
@@ -150,8 +196,9 @@ class IdentityIndex:
                 self.by_profile.setdefault(profile, []).append(p.arn)
         self.known = set(snapshot.principals)
 
-    def principal(self, kind: str, account: str | None, name: str | None,
-                  path: str | None = None) -> str | None:
+    def principal(
+        self, kind: str, account: str | None, name: str | None, path: str | None = None
+    ) -> str | None:
         if not account or not name:
             return None
         hit = self.by_name.get((kind, account, name))
@@ -210,8 +257,18 @@ def actor_of(record: Mapping[str, Any], index: IdentityIndex) -> Actor:
     elif kind == "AWSService":
         principal = _str(ui.get("invokedBy"))
     user_name = _str(ui.get("userName")) or _str(issuer.get("userName"))
-    return Actor(kind, arn, principal, account, session_name, source_identity, _str(ui.get("accessKeyId")),
-                 mfa, _str(ui.get("invokedBy")), user_name)
+    return Actor(
+        kind,
+        arn,
+        principal,
+        account,
+        session_name,
+        source_identity,
+        _str(ui.get("accessKeyId")),
+        mfa,
+        _str(ui.get("invokedBy")),
+        user_name,
+    )
 
 
 # --- which events matter --------------------------------------------------------------------------------
@@ -265,7 +322,7 @@ def privilege_category(record: Mapping[str, Any], index: IdentityIndex) -> str |
         if api in IAM_POLICY_APIS:
             return "policy"
         for verb in ("Create", "Delete", "Update"):
-            if api.startswith(verb) and api[len(verb):] in IAM_ENTITIES:
+            if api.startswith(verb) and api[len(verb) :] in IAM_ENTITIES:
                 return verb.lower()
         return None
     if passed_roles(record, index):
@@ -309,13 +366,21 @@ class PrivilegeEvent:
 
 
 #: Calls that act on the calling IAM user itself when they name no user.
-SELF_USER_APIS = {"CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile",
-                  "UpdateLoginProfile", "DeleteLoginProfile", "UploadSSHPublicKey",
-                  "CreateServiceSpecificCredential"}
+SELF_USER_APIS = {
+    "CreateAccessKey",
+    "DeleteAccessKey",
+    "UpdateAccessKey",
+    "CreateLoginProfile",
+    "UpdateLoginProfile",
+    "DeleteLoginProfile",
+    "UploadSSHPublicKey",
+    "CreateServiceSpecificCredential",
+}
 
 
-def _user_target(api: str, req: Mapping[str, Any], actor: Actor, index: IdentityIndex,
-                 account: str | None) -> str | None:
+def _user_target(
+    api: str, req: Mapping[str, Any], actor: Actor, index: IdentityIndex, account: str | None
+) -> str | None:
     name = _str(req.get("userName"))
     if name:
         return index.principal("user", account, name)
@@ -324,8 +389,9 @@ def _user_target(api: str, req: Mapping[str, Any], actor: Actor, index: Identity
     return None
 
 
-def _targets(api: str, record: Mapping[str, Any], actor: Actor, index: IdentityIndex
-             ) -> tuple[list[str], list[str], str | None]:
+def _targets(
+    api: str, record: Mapping[str, Any], actor: Actor, index: IdentityIndex
+) -> tuple[list[str], list[str], str | None]:
     """(identities, policies, created ARN) the call acted on."""
     req = _obj(record.get("requestParameters"))
     resp = _obj(record.get("responseElements"))
@@ -371,21 +437,19 @@ def _targets(api: str, record: Mapping[str, Any], actor: Actor, index: IdentityI
     if boundary:
         policies.append(boundary)
     inline = _str(req.get("policyName"))
-    if inline and api.startswith(("Put", "DeleteUserPolicy", "DeleteRolePolicy", "DeleteGroupPolicy")) \
-            and api.endswith("Policy") and identities:
+    if (
+        inline
+        and api.startswith(("Put", "DeleteUserPolicy", "DeleteRolePolicy", "DeleteGroupPolicy"))
+        and api.endswith("Policy")
+        and identities
+    ):
         policies.append(f"{identities[-1]}#inline/{inline}")
     return list(dict.fromkeys(identities)), list(dict.fromkeys(policies)), created
 
 
 def _session_tags(req: Mapping[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
     tags = req.get("tags")
-    for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, dict):
-            key = tag.get("key", tag.get("Key"))
-            if key is not None:
-                out[str(key)] = str(tag.get("value", tag.get("Value", "")))
-    return out
+    return tag_map(tags) if isinstance(tags, list) else {}
 
 
 def to_privilege_event(record: Mapping[str, Any], index: IdentityIndex) -> PrivilegeEvent | None:
@@ -481,12 +545,17 @@ class SessionIndex:
             origin = self.origin(actor)
             if origin is not None and depth < 8:
                 if origin.new_source_identity:
-                    return HumanTrace(origin.new_source_identity, "source-identity", actor.principal,
-                                      (origin.event_id,))
+                    return HumanTrace(
+                        origin.new_source_identity, "source-identity", actor.principal, (origin.event_id,)
+                    )
                 behind = self.human_behind(origin.actor, depth + 1)
                 if behind.human or behind.identity:
-                    return HumanTrace(behind.human, "assume-role-chain" if behind.human else behind.via,
-                                      behind.identity, (origin.event_id,) + behind.hops)
+                    return HumanTrace(
+                        behind.human,
+                        "assume-role-chain" if behind.human else behind.via,
+                        behind.identity,
+                        (origin.event_id,) + behind.hops,
+                    )
             return HumanTrace(None, "identity", actor.principal)
         if actor.type in ("SAMLUser", "WebIdentityUser", "IdentityCenterUser") and is_email(actor.user_name):
             return HumanTrace(actor.user_name, "user-name", actor.principal)
@@ -522,13 +591,17 @@ def keys_from_credential_report(rows: Iterable[Mapping[str, Any]]) -> dict[str, 
         if not isinstance(arn, str):
             continue
         active = [n for n in ("1", "2") if _truthy(row.get(f"access_key_{n}_active"))]
-        out[arn] = KeyState(bool(active), "credential report" + (
-            f": access key {' and '.join(active)} active" if active else ": no active access key"))
+        out[arn] = KeyState(
+            bool(active),
+            "credential report"
+            + (f": access key {' and '.join(active)} active" if active else ": no active access key"),
+        )
     return out
 
 
-def keys_from_trail(events: Iterable[PrivilegeEvent], records: Iterable[Mapping[str, Any]],
-                    index: IdentityIndex) -> dict[str, KeyState]:
+def keys_from_trail(
+    events: Iterable[PrivilegeEvent], records: Iterable[Mapping[str, Any]], index: IdentityIndex
+) -> dict[str, KeyState]:
     """Keys CloudTrail shows: created (CreateAccessKey) or used (a call signed with an AKIA key) and not
     deleted or made inactive later. GAAD carries no key state, so without a credential report this is the
     only evidence; a key created before the trail starts and never used in it stays invisible."""
@@ -548,11 +621,21 @@ def keys_from_trail(events: Iterable[PrivilegeEvent], records: Iterable[Mapping[
         if e.api == "CreateAccessKey":
             note(user, e.new_access_key, e.event_time, True, f"created in event {e.event_id}")
         elif e.api == "DeleteAccessKey":
-            note(user, _str(e.request.get("accessKeyId")), e.event_time, False,
-                 f"deleted in event {e.event_id}")
+            note(
+                user,
+                _str(e.request.get("accessKeyId")),
+                e.event_time,
+                False,
+                f"deleted in event {e.event_id}",
+            )
         elif e.api == "UpdateAccessKey":
-            note(user, _str(e.request.get("accessKeyId")), e.event_time, (e.key_status or "") == "Active",
-                 f"set {e.key_status} in event {e.event_id}")
+            note(
+                user,
+                _str(e.request.get("accessKeyId")),
+                e.event_time,
+                (e.key_status or "") == "Active",
+                f"set {e.key_status} in event {e.event_id}",
+            )
     for r in records:
         ui = _obj(r.get("userIdentity"))
         key = _str(ui.get("accessKeyId"))
@@ -563,14 +646,18 @@ def keys_from_trail(events: Iterable[PrivilegeEvent], records: Iterable[Mapping[
     out: dict[str, KeyState] = {}
     for user, keys in state.items():
         active = sorted(k for k, (_, on, _) in keys.items() if on)
-        why = "; ".join(f"{k} {keys[k][2]}" for k in active) if active else \
-            "every key seen was deleted or deactivated"
+        why = (
+            "; ".join(f"{k} {keys[k][2]}" for k in active)
+            if active
+            else "every key seen was deleted or deactivated"
+        )
         out[user] = KeyState(bool(active), f"CloudTrail: {why}", tuple(active))
     return out
 
 
-def access_keys(snapshot: Snapshot, events: Iterable[PrivilegeEvent],
-                credential_report: Iterable[Mapping[str, Any]] = ()) -> dict[str, KeyState]:
+def access_keys(
+    snapshot: Snapshot, events: Iterable[PrivilegeEvent], credential_report: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, KeyState]:
     index = IdentityIndex(snapshot)
     out = keys_from_trail(list(events), expand_records(snapshot.cloudtrail), index)
     out.update(keys_from_credential_report(credential_report))

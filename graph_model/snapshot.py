@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from graph_model.arn import is_service_linked_role
 from graph_model.policy import PolicyDocument
+from graph_model.tags import tag_value
 
 PrincipalKind = Literal["user", "role", "group"]
 
@@ -62,11 +63,7 @@ class Principal:
 
     def tag(self, key: str) -> str | None:
         """Tag keys compared case-insensitively: teams write `Owner`, `owner` and `OWNER` alike."""
-        wanted = key.lower()
-        for k, v in self.tags.items():
-            if k.lower() == wanted:
-                return v
-        return None
+        return tag_value(self.tags, key)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from graph_model.snapshot import (
     Session,
     Snapshot,
 )
+from graph_model.tags import tag_map
 from ingest.errors import IngestError
 
 
@@ -27,16 +28,6 @@ def _doc(raw: Any, policy: str, kind: str, source: str, field: str) -> PolicyDoc
         return load_document(raw, policy, kind, path=field)
     except PolicyFormatError as exc:
         raise IngestError(source, exc.field_path, exc.message) from exc
-
-
-def _tags(raw: Any) -> dict[str, str]:
-    if isinstance(raw, dict):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for tag in raw or []:
-        if isinstance(tag, dict) and "Key" in tag:
-            out[str(tag["Key"])] = str(tag.get("Value", ""))
-    return out
 
 
 def _managed_policy(item: dict[str, Any], source: str, field: str) -> ManagedPolicy:
@@ -128,7 +119,7 @@ def _principal(item: dict[str, Any], kind: PrincipalKind, acct: str, source: str
         path=item["Path"],
         account_id=acct,
         unique_id=item.get(f"{title}Id"),
-        tags=_tags(item.get("Tags")),
+        tags=tag_map(item.get("Tags")),
         inline_policies=_inline(item, f"{title}PolicyList", arn, source, field),
         managed_policy_arns=_attached(item, source, field),
         boundary_arn=_boundary(item),

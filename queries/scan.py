@@ -32,6 +32,7 @@ from graph_model.risk import (
     start_kind,
 )
 from graph_model.snapshot import Snapshot
+from graph_model.tags import tag_value
 from queries.api import GraphView
 
 REPORT_FORMAT = "agentpath-scan/1"
@@ -104,11 +105,8 @@ def view_from_graph(graph: GraphData) -> GraphView:
 
 # --- agents and owners the snapshot declares ------------------------------------------------------------
 def _tag(tags: Mapping[str, str], *keys: str) -> str | None:
-    lowered = {k.lower(): v for k, v in tags.items()}
-    for key in keys:
-        if lowered.get(key):
-            return lowered[key]
-    return None
+    """The first of `keys` that is tagged (case-insensitive)."""
+    return next((value for key in keys if (value := tag_value(tags, key))), None)
 
 
 def declared_agents(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
