@@ -292,22 +292,24 @@ class _Deriver:
                 caller = self.callers.get(arn) or self.ev.caller(arn)
                 d = self.ev.authorize(caller, "sts:AssumeRole", role.arn, open_world=True)
                 if d.allowed:
-                    edges.append(
-                        EscalationEdge(
-                            arn,
-                            role.arn,
-                            "CAN_ASSUME",
-                            self.assume_technique,
-                            "principal-access",
-                            ["sts:AssumeRole"],
-                            d.statements,
-                            d.conditional,
-                            d.conditions,
-                            checks=d.checks,
-                            decisions=[d],
-                        )
-                    )
+                    edges.append(self._assume_edge(arn, role.arn, d))
         return edges
+
+    def _assume_edge(self, source: str, role: str, d: Decision) -> EscalationEdge:
+        """A CAN_ASSUME edge from the decision that allowed the assume-role call (it names the action)."""
+        return EscalationEdge(
+            source,
+            role,
+            "CAN_ASSUME",
+            self.assume_technique,
+            "principal-access",
+            [d.action],
+            d.statements,
+            d.conditional,
+            d.conditions,
+            checks=d.checks,
+            decisions=[d],
+        )
 
     def trust_entry_edges(self) -> list[EscalationEdge]:
         """Service principals and identity providers that a role trusts: where outside identities enter."""
@@ -323,37 +325,13 @@ class _Deriver:
                         self.ev.caller(service), "sts:AssumeRole", role.arn, open_world=True
                     )
                     if d.allowed:
-                        edges.append(
-                            EscalationEdge(
-                                service,
-                                role.arn,
-                                "CAN_ASSUME",
-                                self.assume_technique,
-                                "principal-access",
-                                ["sts:AssumeRole"],
-                                d.statements,
-                                d.conditional,
-                                d.conditions,
-                            )
-                        )
+                        edges.append(self._assume_edge(service, role.arn, d))
                 for provider in stmt.principals.get("Federated", ()):
                     saml = "saml-provider" in provider
                     action = "sts:AssumeRoleWithSAML" if saml else "sts:AssumeRoleWithWebIdentity"
                     d = self.ev.authorize(self.ev.caller(provider), action, role.arn, open_world=True)
                     if d.allowed:
-                        edges.append(
-                            EscalationEdge(
-                                provider,
-                                role.arn,
-                                "CAN_ASSUME",
-                                self.assume_technique,
-                                "principal-access",
-                                [action],
-                                d.statements,
-                                d.conditional,
-                                d.conditions,
-                            )
-                        )
+                        edges.append(self._assume_edge(provider, role.arn, d))
         return list({e.key: e for e in edges}.values())
 
     # --- catalogue techniques -----------------------------------------------------------------------------
