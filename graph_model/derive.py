@@ -68,6 +68,8 @@ class EscalationEdge:
 class Derived:
     edges: list[EscalationEdge]
     admin: dict[str, Decision]  # principal ARN -> admin decision (Allow, possibly conditional)
+    #: the evaluator that decided them, with its caches warm, for later layers (agents' invoke permissions)
+    evaluator: Evaluator | None = field(default=None, repr=False, compare=False)
 
     def is_admin(self, arn: str, include_conditional: bool = True) -> bool:
         d = self.admin.get(arn)
@@ -826,7 +828,7 @@ def derive(snapshot: Snapshot, techniques: Iterable[Technique] | None = None) ->
         kept = unique.get(e.key)
         if kept is None or (kept.potential and not e.potential):
             unique[e.key] = e  # a certain edge wins over a potential one of the same technique
-    return Derived(edges=sorted(unique.values(), key=lambda e: e.key), admin=admin)
+    return Derived(edges=sorted(unique.values(), key=lambda e: e.key), admin=admin, evaluator=d.ev)
 
 
 __all__ = ["ADMIN_POLICY", "Derived", "EscalationEdge", "derive", "TRUE"]

@@ -36,11 +36,11 @@ class Accountability:
     break_glass_tagged: set[str]
 
 
-def analyse_accountability(snapshot: Snapshot) -> Accountability:
+def analyse_accountability(snapshot: Snapshot, evaluator: Evaluator | None = None) -> Accountability:
     catalog = discover(snapshot)
     index = IdentityIndex(snapshot)
     events = privilege_events(snapshot, index)
-    ev = Evaluator(snapshot)
+    ev = evaluator or Evaluator(snapshot)
     delegs = delegations(catalog, ev)
     owners = resolve_owners(snapshot, catalog, events)
     keys = access_keys(snapshot, events, snapshot.credential_report)
@@ -205,4 +205,4 @@ def write(graph: GraphData, acc: Accountability) -> None:
 
 def enrich(snapshot: Snapshot, derived: Derived, graph: GraphData) -> None:
     """Add agents, delegation, owners, people, tasks and privilege events to the IAM graph."""
-    write(graph, analyse_accountability(snapshot))
+    write(graph, analyse_accountability(snapshot, derived.evaluator))
