@@ -370,15 +370,13 @@ def solve_account(
 # --- sources --------------------------------------------------------------------------------------------
 def sources_by_account(analysis: Analysis, admins: set[str]) -> dict[str, tuple[str, list[str]]]:
     """account -> (how sources were chosen, sources). Agents count through the identities they run as."""
-    from queries.scan import declared_agents
-
     view = analysis.view
     runs_as: set[str] = set()
     for e in view.edges:
         if e["relationship"] == "RUNS_AS" and e["source"] in view.agents:
             runs_as.add(e["target"])
-    for a in declared_agents(analysis.snapshot).values():
-        runs_as.update(a.get("runs_as", []))
+    for a in view.agents.values():
+        runs_as.update(a.get("runs_as") or [])
     runs_as = {a for a in runs_as if a in analysis.snapshot.principals and a not in admins}
     candidates: set[str] = {a for a, p in analysis.snapshot.principals.items() if p.kind in ("user", "role")}
     candidates |= {

@@ -83,6 +83,8 @@ def load_view(store: GraphStore) -> GraphView:
                 }
             )
         )
+    for row in run_named(store, "agents"):  # what the agents layer knows of each agent (kind, flags, ...)
+        agents.setdefault(row["id"], {}).update({k: v for k, v in row.items() if k not in ("id", "owner")})
     return GraphView(edges, principals, owners, agents)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +32,6 @@ from graph_model.risk import (
     start_kind,
 )
 from graph_model.snapshot import Snapshot
-from graph_model.tags import tag_value
 from queries.api import GraphView
 
 REPORT_FORMAT = "agentpath-scan/1"
@@ -101,69 +100,6 @@ def view_from_graph(graph: GraphData) -> GraphView:
     owners: dict[str, str | None] = {arn: p.get("owner") for arn, p in principals.items()}
     owners.update({aid: a.get("owner") for aid, a in agents.items()})
     return GraphView(edges, principals, owners, agents)
-
-
-# --- agents and owners the snapshot declares ------------------------------------------------------------
-def _tag(tags: Mapping[str, str], *keys: str) -> str | None:
-    """The first of `keys` that is tagged (case-insensitive)."""
-    return next((value for key in keys if (value := tag_value(tags, key))), None)
-
-
-def declared_agents(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    """Agent id -> {runs_as, vendor_hosted, owner}: from the manifest, the agent platforms' own records and
-    `agentpath:agent` tags. The agents layer builds the authoritative picture; this is what risk scoring
-    needs to say whether a path starts at an agent when that layer has not run."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def add(agent_id: str, runs_as: Iterable[str], **extra: Any) -> None:
-        entry = out.setdefault(agent_id, {"runs_as": [], "vendor_hosted": False, "owner": None})
-        entry["runs_as"] = list(dict.fromkeys(entry["runs_as"] + [a for a in runs_as if a]))
-        for k, v in extra.items():
-            if v:
-                entry[k] = v
-
-    manifest = snapshot.agents_manifest or {}
-    for a in manifest.get("agents", []) or []:
-        add(
-            str(a["id"]),
-            a.get("runs_as") or [],
-            vendor_hosted=bool(a.get("vendor_hosted")),
-            owner=a.get("owner"),
-        )
-    res = snapshot.agent_resources or {}
-    for a in res.get("bedrock_agents", []) or []:
-        add(str(a.get("agentName") or a.get("agentId")), [a.get("agentResourceRoleArn", "")])
-    for a in res.get("agentcore_runtimes", []) or []:
-        add(str(a.get("agentRuntimeName") or a.get("agentRuntimeId")), [a.get("roleArn", "")])
-    for f in res.get("lambda_functions", []) or []:
-        agent_id = _tag(f.get("Tags") or {}, "agentpath:agent")
-        if agent_id:
-            add(agent_id, [f.get("Role", "")])
-    for p in snapshot.principals.values():
-        agent_id = _tag(p.tags, "agentpath:agent")
-        if agent_id and p.kind in ("user", "role"):
-            add(agent_id, [p.arn])
-    return out
-
-
-def declared_owners(snapshot: Snapshot, agents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """The accountability chain without CloudTrail: an agent's manifest owner for the identities it runs as,
-    then owner tags, then the account's owner."""
-    out: dict[str, str] = {}
-    for p in snapshot.principals.values():
-        owner = _tag(p.tags, "agentpath:owner", "owner")
-        if owner:
-            out[p.arn] = owner
-    for agent_id, a in agents.items():
-        if a.get("owner"):
-            out.setdefault(agent_id, str(a["owner"]))
-            for arn in a.get("runs_as", []):
-                out[arn] = str(a["owner"])
-    for p in snapshot.principals.values():
-        acct = snapshot.accounts.get(p.account_id)
-        if p.arn not in out and acct is not None and acct.owner:
-            out[p.arn] = acct.owner
-    return out
 
 
 # --- the findings layer's query rows, in memory ------------------------------------------------------------
@@ -495,27 +431,21 @@ def _query_findings(
     return out
 
 
-def owners_layer_ran(view: GraphView) -> bool:
-    """The accountability layer writes an owner source on every identity it resolved; without it, owners and
-    agents come from what the snapshot declares (`declared_owners`, `declared_agents`)."""
-    return any(p.get("owner_source") for p in view.principals.values()) or bool(view.agents)
-
-
 def build_findings(ctx: ScanContext) -> list[dict[str, Any]]:
-    agents = {aid: dict(a) for aid, a in declared_agents(ctx.snapshot).items()}
+    # The agents layer's picture (manifest, platforms, IAM, merged) is the only one: the view carries it.
+    agents: dict[str, dict[str, Any]] = {}
     for aid, a in ctx.view.agents.items():
-        agents.setdefault(aid, {"runs_as": [], "vendor_hosted": False, "owner": None})
-        agents[aid].update({k: v for k, v in a.items() if v not in (None, "")})
+        entry: dict[str, Any] = {"vendor_hosted": False, "owner": None}
+        entry.update({k: v for k, v in a.items() if v not in (None, "")})
+        entry["runs_as"] = list(a.get("runs_as") or [])
+        agents[aid] = entry
     for e in ctx.view.edges:
         if e["relationship"] == "RUNS_AS" and e["source"] in agents:
             agents[e["source"]]["runs_as"] = list(
                 dict.fromkeys(agents[e["source"]]["runs_as"] + [e["target"]])
             )
     runs_as = {arn: aid for aid, a in agents.items() for arn in a.get("runs_as", [])}
-    owners: dict[str, str | None] = (
-        {} if owners_layer_ran(ctx.view) else dict(declared_owners(ctx.snapshot, agents))
-    )
-    owners.update({k: v for k, v in ctx.view.owners.items() if v})
+    owners: dict[str, str | None] = {k: v for k, v in ctx.view.owners.items() if v}
     activity = activity_index(ctx.snapshot.cloudtrail)
 
     findings: list[dict[str, Any]] = []
@@ -590,7 +520,7 @@ def build_report(ctx: ScanContext, now: datetime | None = None) -> dict[str, Any
             "accounts": sorted(snap.accounts),
             "principals": sum(1 for p in snap.principals.values() if p.kind in ("user", "role")),
             "escalation_edges": sum(1 for e in ctx.view.edges if e["relationship"] in ESCALATION_TYPES),
-            "agents": len(ctx.view.agents) or len(declared_agents(snap)),
+            "agents": len(ctx.view.agents),
         },
         "findings": findings,
         "summary": summarise(findings),
