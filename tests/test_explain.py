@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import run_cli, run_json, write_json
+from tests.helpers import cli_json, ingested_scenario
 
 ACCT = "111111111111"
 BOUNDARY = f"arn:aws:iam::{ACCT}:policy/dev-boundary"
@@ -67,24 +67,22 @@ def _bundle() -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from ingested_scenario(tmp_path_factory, "explain", _bundle())
+
+
 def test_explain_cites_each_action_its_statement_guardrails_and_conditions(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = f"embedded:{tmp_path / 's'}"
-    assert (
-        run_cli(capsys, "--store", store, "ingest", str(write_json(tmp_path / "b.json", _bundle())))[0] == 0
-    )
-    result = run_json(
+    result = cli_json(
         capsys,
-        "--store",
         store,
         "explain",
         "--from",
         f"arn:aws:iam::{ACCT}:user/dev",
         "--to",
         f"arn:aws:iam::{ACCT}:role/fn-admin",
-        "--format",
-        "json",
     )
     assert result["reachable"] is True and result["hops"] == 1
     step = result["steps"][0]
@@ -108,19 +106,6 @@ def test_explain_cites_each_action_its_statement_guardrails_and_conditions(
     assert create["conditions"][0]["key"].lower() == "aws:multifactorauthpresent"
 
 
-def test_explain_without_a_path_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = f"embedded:{tmp_path / 's'}"
-    assert (
-        run_cli(capsys, "--store", store, "ingest", str(write_json(tmp_path / "b.json", _bundle())))[0] == 0
-    )
-    result = run_json(
-        capsys,
-        "--store",
-        store,
-        "explain",
-        "--from",
-        f"arn:aws:iam::{ACCT}:role/fn-admin",
-        "--format",
-        "json",
-    )
+def test_explain_without_a_path_says_so(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = cli_json(capsys, store, "explain", "--from", f"arn:aws:iam::{ACCT}:role/fn-admin")
     assert result["reachable"] is False and result["source_is_admin"] is True and result["steps"] == []
