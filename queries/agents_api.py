@@ -12,16 +12,16 @@ from typing import Any
 from graph_model.delegation import chains
 from graph_model.findings import FindingInputs, Reach, all_findings
 from graph_model.paths import PathOptions
-from queries.api import GraphView, all_paths_to_admin, load_view
+from queries.api import GraphView, NotFound, all_paths_to_admin, load_view
 from queries.library import run_named
 from queries.store.base import GraphStore
 
 
-class UnknownAgent(LookupError):
+class UnknownAgent(NotFound):
     """The name is neither an agent id nor an alias of one (Bedrock agent id, resource name, platform ARN)."""
 
 
-class UnknownEvent(LookupError):
+class UnknownEvent(NotFound):
     pass
 
 

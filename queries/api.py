@@ -18,7 +18,16 @@ from queries.library import run_named
 from queries.store.base import GraphStore
 
 
-class UnknownSource(ValueError):
+class NotFound(ValueError):
+    """Something the user named is not in the store (a source, agent, event, query, or any data at all).
+    A ValueError, so the CLI reports it as bad input; internal KeyErrors stay tracebacks."""
+
+
+class EmptyStore(NotFound):
+    pass
+
+
+class UnknownSource(NotFound):
     """The path source is neither a known principal ARN nor a known agent id."""
 
 
@@ -140,7 +149,7 @@ def snapshot_from_store(store: GraphStore) -> Snapshot:
 
     source = store.source()
     if source is None:
-        raise LookupError("the store is empty: run `agentpath ingest FILE...` first")
+        raise EmptyStore("the store is empty: run `agentpath ingest FILE...` first")
     return build_snapshot(source, "store")
 
 

@@ -342,7 +342,6 @@ def _extensions() -> list[Callable[[Any], None]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ingest.errors import IngestError
-    from queries.api import UnknownSource
     from queries.store.base import StoreError
 
     parser = build_parser()
@@ -352,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except (UsageError, UnknownSource, LookupError, ValueError) as exc:
+    except (UsageError, ValueError) as exc:  # bad input, incl. NotFound (a name not in the store)
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except StoreError as exc:

@@ -36,13 +36,14 @@ def load_bundle(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         from ingest.pipeline import read_inputs
 
         return read_inputs(args.files), ", ".join(args.files)
+    from queries.api import EmptyStore
     from queries.store import default_store_uri, open_store
 
     uri = _store_uri(args) or default_store_uri()
     with open_store(uri) as store:
         source = store.source()
     if source is None:
-        raise LookupError("the store is empty: run `agentpath ingest FILE...` first, or pass FILE arguments")
+        raise EmptyStore("the store is empty: run `agentpath ingest FILE...` first, or pass FILE arguments")
     return source, uri
 
 
